@@ -1,0 +1,86 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/convkit/convkit/tensor"
+)
+
+// CrossEntropy is PyTorch's F.cross_entropy(logits, labels,
+// label_smoothing=labelSmoothing) with mean reduction, for logits [N, K]
+// and N class indices in [0, K). With ε = labelSmoothing the target of row
+// n is q = (1 − ε)·onehot(labels[n]) + ε/K, and
+//
+//	loss = (1/N)·Σ_n −Σ_k q_k·log softmax(logits[n])_k
+//	dlogits[n, k] = (softmax(logits[n])_k − q_k)/N
+//
+// dlogits is the gradient of loss with respect to logits, ready for the
+// model's Backward. Everything is computed in float64 (log-sum-exp shifted
+// by the row maximum) and dlogits rounded to float32 at the end.
+func CrossEntropy(logits *tensor.Tensor, labels []int, labelSmoothing float64) (loss float64, dlogits *tensor.Tensor, err error) {
+	if logits == nil || len(logits.Shape) != 2 || numElems(logits.Shape) != len(logits.Data) {
+		shape := []int(nil)
+		if logits != nil {
+			shape = logits.Shape
+		}
+		return 0, nil, fmt.Errorf("nn: CrossEntropy: want logits [N, K], have shape %v (flatten a [N, K, 1, 1] output first)", shape)
+	}
+	n, k := logits.Shape[0], logits.Shape[1]
+	if n == 0 || k == 0 {
+		return 0, nil, fmt.Errorf("nn: CrossEntropy: empty logits %v", logits.Shape)
+	}
+	if len(labels) != n {
+		return 0, nil, fmt.Errorf("nn: CrossEntropy: %d labels for %d rows of logits", len(labels), n)
+	}
+	for i, y := range labels {
+		if y < 0 || y >= k {
+			return 0, nil, fmt.Errorf("nn: CrossEntropy: label %d of row %d is outside [0, %d)", y, i, k)
+		}
+	}
+	if !(labelSmoothing >= 0 && labelSmoothing <= 1) {
+		return 0, nil, fmt.Errorf("nn: CrossEntropy: label smoothing %g is outside [0, 1]", labelSmoothing)
+	}
+	z := make([]float64, len(logits.Data))
+	for i, v := range logits.Data {
+		z[i] = float64(v)
+	}
+	grad := make([]float64, len(z))
+	loss = crossEntropy(z, n, k, labels, labelSmoothing, grad)
+	dlogits = tensor.New(n, k)
+	for i, g := range grad {
+		dlogits.Data[i] = float32(g)
+	}
+	return loss, dlogits, nil
+}
+
+// crossEntropy is CrossEntropy on validated float64 logits z [n, k]; it
+// writes the gradient into grad and returns the mean loss.
+func crossEntropy(z []float64, n, k int, labels []int, eps float64, grad []float64) float64 {
+	total := 0.0
+	off := eps / float64(k) // smoothing mass per class
+	for i := range n {
+		row, g := z[i*k:(i+1)*k], grad[i*k:(i+1)*k]
+		m := math.Inf(-1)
+		for _, v := range row {
+			m = max(m, v)
+		}
+		s := 0.0
+		for _, v := range row {
+			s += math.Exp(v - m)
+		}
+		lse := m + math.Log(s)
+		// −Σ q_k (z_k − lse) = lse − Σ q_k z_k, with Σ q_k = 1.
+		qz := 0.0
+		for j, v := range row {
+			q := off
+			if j == labels[i] {
+				q += 1 - eps
+			}
+			qz += q * v
+			g[j] = (math.Exp(v-lse) - q) / float64(n)
+		}
+		total += lse - qz
+	}
+	return total / float64(n)
+}

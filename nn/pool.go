@@ -1,0 +1,348 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/convkit/convkit/tensor"
+)
+
+// poolGeom is the resolved geometry of a 2-D pooling window.
+type poolGeom struct {
+	n, c, h, w, oh, ow int
+	k, s, p            int
+}
+
+// poolOutSize is PyTorch's pooling output size along one axis (dilation 1):
+// ⌊(in + 2p − k)/s⌋ + 1, or with ceilMode ⌈·⌉ + 1 dropping a last window
+// that would start inside the right padding.
+func poolOutSize(in, k, s, p int, ceilMode bool) int {
+	num := in + 2*p - k
+	out := num/s + 1
+	if ceilMode {
+		out = (num+s-1)/s + 1
+		if (out-1)*s >= in+p {
+			out--
+		}
+	}
+	return out
+}
+
+// poolShape validates a pooling configuration against an input shape.
+func poolShape(name string, k, stride, pad int, ceilMode bool, in []int) (poolGeom, error) {
+	if len(in) != 4 {
+		return poolGeom{}, fmt.Errorf("nn: %s: want a 4-D NCHW input, have %v", name, in)
+	}
+	if _, err := tensor.NumElems(in); err != nil {
+		return poolGeom{}, fmt.Errorf("nn: %s: %w", name, err)
+	}
+	s := stride
+	if s == 0 {
+		s = k
+	}
+	if k < 1 || s < 1 || pad < 0 {
+		return poolGeom{}, fmt.Errorf("nn: %s: kernel and stride must be ≥ 1 and padding ≥ 0", name)
+	}
+	if 2*pad > k {
+		return poolGeom{}, fmt.Errorf("nn: %s: padding should be at most half the kernel (as in PyTorch)", name)
+	}
+	g := poolGeom{n: in[0], c: in[1], h: in[2], w: in[3], k: k, s: s, p: pad}
+	if g.h+2*pad < k || g.w+2*pad < k {
+		return poolGeom{}, fmt.Errorf("nn: %s: kernel %d is larger than the padded input %dx%d", name, k, g.h+2*pad, g.w+2*pad)
+	}
+	if g.h*g.w > math.MaxInt32 {
+		return poolGeom{}, fmt.Errorf("nn: %s: input map %dx%d is too large", name, g.h, g.w)
+	}
+	g.oh, g.ow = poolOutSize(g.h, k, s, pad, ceilMode), poolOutSize(g.w, k, s, pad, ceilMode)
+	return g, nil
+}
+
+func (g poolGeom) outShape() []int { return []int{g.n, g.c, g.oh, g.ow} }
+
+// MaxPool2d is PyTorch's MaxPool2d with a square Kernel, Stride (0 means
+// Kernel, PyTorch's default) and implicit −∞ Padding on every side, floor
+// output size unless CeilMode. A window's gradient goes to its first
+// maximal element in row-major order (NaN counts as maximal), as in
+// PyTorch's CPU kernel.
+type MaxPool2d struct {
+	Kernel, Stride, Padding int
+	CeilMode                bool
+
+	x, y, dx *tensor.Tensor
+	arg      []int32 // per output: index of the maximum within its input plane
+}
+
+// NewMaxPool2d returns a MaxPool2d with floor mode.
+func NewMaxPool2d(kernel, stride, padding int) *MaxPool2d {
+	return &MaxPool2d{Kernel: kernel, Stride: stride, Padding: padding}
+}
+
+// String describes the layer as PyTorch does.
+func (m *MaxPool2d) String() string {
+	return fmt.Sprintf("MaxPool2d(kernel_size=%d, stride=%d, padding=%d, ceil_mode=%t)", m.Kernel, m.stride(), m.Padding, m.CeilMode)
+}
+
+func (m *MaxPool2d) stride() int {
+	if m.Stride == 0 {
+		return m.Kernel
+	}
+	return m.Stride
+}
+
+// Params returns nil.
+func (*MaxPool2d) Params() []*Param { return nil }
+
+// OutputShape returns [N, C, OH, OW].
+func (m *MaxPool2d) OutputShape(in []int) ([]int, error) {
+	g, err := poolShape("MaxPool2d", m.Kernel, m.Stride, m.Padding, m.CeilMode, in)
+	if err != nil {
+		return nil, err
+	}
+	return g.outShape(), nil
+}
+
+// Forward takes the maximum of every window.
+func (m *MaxPool2d) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := checkInput(label("MaxPool2d"), x, 4); err != nil {
+		return nil, err
+	}
+	g, err := poolShape("MaxPool2d", m.Kernel, m.Stride, m.Padding, m.CeilMode, x.Shape)
+	if err != nil {
+		return nil, err
+	}
+	m.y = reuse(m.y, g.outShape())
+	if cap(m.arg) < len(m.y.Data) {
+		m.arg = make([]int32, len(m.y.Data))
+	}
+	m.arg = m.arg[:len(m.y.Data)]
+	plane, oplane := g.h*g.w, g.oh*g.ow
+	for pl := 0; pl < g.n*g.c; pl++ {
+		xs := x.Data[pl*plane : (pl+1)*plane]
+		ys, as := m.y.Data[pl*oplane:(pl+1)*oplane], m.arg[pl*oplane:(pl+1)*oplane]
+		for oh := 0; oh < g.oh; oh++ {
+			h0 := oh*g.s - g.p
+			h1 := min(h0+g.k, g.h)
+			h0 = max(h0, 0)
+			for ow := 0; ow < g.ow; ow++ {
+				w0 := ow*g.s - g.p
+				w1 := min(w0+g.k, g.w)
+				w0 = max(w0, 0)
+				best, arg := float32(math.Inf(-1)), h0*g.w+w0
+				for ih := h0; ih < h1; ih++ {
+					row := xs[ih*g.w : ih*g.w+w1]
+					for iw := w0; iw < w1; iw++ {
+						if v := row[iw]; v > best || v != v {
+							best, arg = v, ih*g.w+iw
+						}
+					}
+				}
+				ys[oh*g.ow+ow], as[oh*g.ow+ow] = best, int32(arg)
+			}
+		}
+	}
+	m.x = x
+	return m.y, nil
+}
+
+// Backward routes each output gradient to its window's maximum.
+func (m *MaxPool2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	var out []int
+	if m.x != nil {
+		out = m.y.Shape
+	}
+	if err := checkGrad(label("MaxPool2d"), dy, out); err != nil {
+		return nil, err
+	}
+	m.dx = reuse(m.dx, m.x.Shape)
+	clear(m.dx.Data)
+	plane, oplane := m.x.Shape[2]*m.x.Shape[3], out[2]*out[3]
+	for pl := 0; pl < out[0]*out[1]; pl++ {
+		dxs := m.dx.Data[pl*plane : (pl+1)*plane]
+		as := m.arg[pl*oplane : (pl+1)*oplane]
+		for i, g := range dy.Data[pl*oplane : (pl+1)*oplane] {
+			dxs[as[i]] += g
+		}
+	}
+	return m.dx, nil
+}
+
+// AvgPool2d is PyTorch's AvgPool2d with a square Kernel, Stride (0 means
+// Kernel) and zero Padding, floor output size unless CeilMode. By default
+// the padding counts in the divisor (count_include_pad=True, PyTorch's
+// default; the divisor is the window clipped to the padded input);
+// ExcludePad divides by the number of real input elements instead.
+type AvgPool2d struct {
+	Kernel, Stride, Padding int
+	CeilMode, ExcludePad    bool
+
+	x, y, dx *tensor.Tensor
+}
+
+// NewAvgPool2d returns an AvgPool2d with floor mode counting padding.
+func NewAvgPool2d(kernel, stride, padding int) *AvgPool2d {
+	return &AvgPool2d{Kernel: kernel, Stride: stride, Padding: padding}
+}
+
+// String describes the layer as PyTorch does.
+func (a *AvgPool2d) String() string {
+	s := a.Stride
+	if s == 0 {
+		s = a.Kernel
+	}
+	return fmt.Sprintf("AvgPool2d(kernel_size=%d, stride=%d, padding=%d, ceil_mode=%t, count_include_pad=%t)",
+		a.Kernel, s, a.Padding, a.CeilMode, !a.ExcludePad)
+}
+
+// Params returns nil.
+func (*AvgPool2d) Params() []*Param { return nil }
+
+// OutputShape returns [N, C, OH, OW].
+func (a *AvgPool2d) OutputShape(in []int) ([]int, error) {
+	g, err := poolShape("AvgPool2d", a.Kernel, a.Stride, a.Padding, a.CeilMode, in)
+	if err != nil {
+		return nil, err
+	}
+	return g.outShape(), nil
+}
+
+// window returns the clipped window of output (oh, ow) and its divisor.
+func (a *AvgPool2d) window(g poolGeom, oh, ow int) (h0, h1, w0, w1 int, div float32) {
+	h0, w0 = oh*g.s-g.p, ow*g.s-g.p
+	h1, w1 = min(h0+g.k, g.h+g.p), min(w0+g.k, g.w+g.p)
+	size := (h1 - h0) * (w1 - w0)
+	h0, w0, h1, w1 = max(h0, 0), max(w0, 0), min(h1, g.h), min(w1, g.w)
+	if a.ExcludePad {
+		size = (h1 - h0) * (w1 - w0)
+	}
+	return h0, h1, w0, w1, float32(size)
+}
+
+// Forward averages every window.
+func (a *AvgPool2d) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := checkInput(label("AvgPool2d"), x, 4); err != nil {
+		return nil, err
+	}
+	g, err := poolShape("AvgPool2d", a.Kernel, a.Stride, a.Padding, a.CeilMode, x.Shape)
+	if err != nil {
+		return nil, err
+	}
+	a.y = reuse(a.y, g.outShape())
+	plane, oplane := g.h*g.w, g.oh*g.ow
+	for pl := 0; pl < g.n*g.c; pl++ {
+		xs, ys := x.Data[pl*plane:(pl+1)*plane], a.y.Data[pl*oplane:(pl+1)*oplane]
+		for oh := 0; oh < g.oh; oh++ {
+			for ow := 0; ow < g.ow; ow++ {
+				h0, h1, w0, w1, div := a.window(g, oh, ow)
+				var s float32
+				for ih := h0; ih < h1; ih++ {
+					for _, v := range xs[ih*g.w+w0 : ih*g.w+w1] {
+						s += v
+					}
+				}
+				ys[oh*g.ow+ow] = s / div
+			}
+		}
+	}
+	a.x = x
+	return a.y, nil
+}
+
+// Backward spreads each output gradient, divided by its divisor, over its
+// window.
+func (a *AvgPool2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	var out []int
+	if a.x != nil {
+		out = a.y.Shape
+	}
+	if err := checkGrad(label("AvgPool2d"), dy, out); err != nil {
+		return nil, err
+	}
+	g, _ := poolShape("AvgPool2d", a.Kernel, a.Stride, a.Padding, a.CeilMode, a.x.Shape)
+	a.dx = reuse(a.dx, a.x.Shape)
+	clear(a.dx.Data)
+	plane, oplane := g.h*g.w, g.oh*g.ow
+	for pl := 0; pl < g.n*g.c; pl++ {
+		dxs, gs := a.dx.Data[pl*plane:(pl+1)*plane], dy.Data[pl*oplane:(pl+1)*oplane]
+		for oh := 0; oh < g.oh; oh++ {
+			for ow := 0; ow < g.ow; ow++ {
+				h0, h1, w0, w1, div := a.window(g, oh, ow)
+				v := gs[oh*g.ow+ow] / div
+				for ih := h0; ih < h1; ih++ {
+					row := dxs[ih*g.w+w0 : ih*g.w+w1]
+					for j := range row {
+						row[j] += v
+					}
+				}
+			}
+		}
+	}
+	return a.dx, nil
+}
+
+// GlobalAvgPool averages each channel's whole map: [N, C, H, W] →
+// [N, C, 1, 1], PyTorch's AdaptiveAvgPool2d(1). The sums are accumulated in
+// float64.
+type GlobalAvgPool struct {
+	x, y, dx *tensor.Tensor
+}
+
+// String returns PyTorch's name for the layer.
+func (*GlobalAvgPool) String() string { return "AdaptiveAvgPool2d(output_size=1)" }
+
+// Params returns nil.
+func (*GlobalAvgPool) Params() []*Param { return nil }
+
+// OutputShape returns [N, C, 1, 1].
+func (*GlobalAvgPool) OutputShape(in []int) ([]int, error) {
+	if len(in) != 4 {
+		return nil, fmt.Errorf("nn: GlobalAvgPool: want a 4-D NCHW input, have %v", in)
+	}
+	if _, err := tensor.NumElems(in); err != nil {
+		return nil, fmt.Errorf("nn: GlobalAvgPool: %w", err)
+	}
+	return []int{in[0], in[1], 1, 1}, nil
+}
+
+// Forward averages every plane.
+func (p *GlobalAvgPool) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := checkInput(label("GlobalAvgPool"), x, 4); err != nil {
+		return nil, err
+	}
+	out, _ := p.OutputShape(x.Shape)
+	hw := x.Shape[2] * x.Shape[3]
+	if hw == 0 {
+		return nil, fmt.Errorf("nn: GlobalAvgPool: empty map in input %v", x.Shape)
+	}
+	p.y = reuse(p.y, out)
+	for i := range p.y.Data {
+		var s float64
+		for _, v := range x.Data[i*hw : (i+1)*hw] {
+			s += float64(v)
+		}
+		p.y.Data[i] = float32(s / float64(hw))
+	}
+	p.x = x
+	return p.y, nil
+}
+
+// Backward spreads dy/(H·W) over each plane.
+func (p *GlobalAvgPool) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	var out []int
+	if p.x != nil {
+		out = p.y.Shape
+	}
+	if err := checkGrad(label("GlobalAvgPool"), dy, out); err != nil {
+		return nil, err
+	}
+	hw := p.x.Shape[2] * p.x.Shape[3]
+	p.dx = reuse(p.dx, p.x.Shape)
+	div := float32(hw)
+	for i, g := range dy.Data {
+		v := g / div
+		row := p.dx.Data[i*hw : (i+1)*hw]
+		for j := range row {
+			row[j] = v
+		}
+	}
+	return p.dx, nil
+}
