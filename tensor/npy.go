@@ -158,8 +158,8 @@ func readNPY(r io.Reader) ([]int, []float64, error) {
 	buf := make([]byte, 64<<10)
 	for len(data) < n {
 		want := min((n-len(data))*size, len(buf))
-		if _, err := io.ReadFull(r, buf[:want]); err != nil {
-			return nil, nil, fmt.Errorf("npy: data truncated after %d of %d values: %w", len(data), n, err)
+		if got, err := io.ReadFull(r, buf[:want]); err != nil {
+			return nil, nil, fmt.Errorf("npy: data truncated after %d of %d values: %w", len(data)+got/size, n, err)
 		}
 		for i := 0; i < want; i += size {
 			if size == 4 {
@@ -193,8 +193,10 @@ func parseNPYHeader(h string) (descr string, fortran bool, shape []int, err erro
 		}
 		rest = strings.TrimSpace(rest[1:])
 		var val string
+		tuple := false
 		switch {
 		case strings.HasPrefix(rest, "("):
+			tuple = true
 			end := strings.IndexByte(rest, ')')
 			if end < 0 {
 				return "", false, nil, fmt.Errorf("npy: unterminated tuple in header %q", h)
@@ -229,6 +231,9 @@ func parseNPYHeader(h string) (descr string, fortran bool, shape []int, err erro
 				return "", false, nil, fmt.Errorf("npy: bad fortran_order %q", val)
 			}
 		case "shape":
+			if !tuple {
+				return "", false, nil, fmt.Errorf("npy: shape %q is not a tuple", val)
+			}
 			if shape, err = parseTuple(val); err != nil {
 				return "", false, nil, err
 			}
@@ -261,6 +266,9 @@ func cutQuoted(s string) (val, rest string, ok bool) {
 }
 
 func parseTuple(s string) ([]int, error) {
+	if len(s) < 2 || s[0] != '(' || s[len(s)-1] != ')' {
+		return nil, fmt.Errorf("npy: shape %q is not a tuple", s)
+	}
 	inner := strings.TrimSpace(s[1 : len(s)-1])
 	shape := []int{}
 	if inner == "" {

@@ -63,7 +63,7 @@ func NumElems(shape []int) (int, error) {
 		if d < 0 {
 			return 0, fmt.Errorf("negative dimension in shape %v", shape)
 		}
-		if d != 0 && n > MaxElems/d {
+		if d > MaxElems || (d != 0 && n > MaxElems/d) {
 			return 0, fmt.Errorf("shape %v has more than %d elements", shape, MaxElems)
 		}
 		n *= d
