@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/convkit/convkit/internal/geom"
-	"github.com/convkit/convkit/internal/ref"
 	"github.com/convkit/convkit/tensor"
 )
 
@@ -98,8 +97,8 @@ func (s ChannelWise) geometry(in []int) (geom.Chan, error) {
 		return geom.Chan{}, err
 	}
 	f, b, _ := s.chanPads()
-	return geom.Chan{N: n, C: c, H: h, W: w, F: 1, DC: s.Kernel, SC: s.Stride, PadFront: f, PadBack: b,
-		KH: 1, KW: 1, D: s.Out(), OH: h, OW: w}, nil
+	return checkChanOutput(s, geom.Chan{N: n, C: c, H: h, W: w, F: 1, DC: s.Kernel, SC: s.Stride, PadFront: f, PadBack: b,
+		KH: 1, KW: 1, D: s.Out(), OH: h, OW: w})
 }
 
 // OutputShape returns [N, Out, H, W].
@@ -148,6 +147,9 @@ func (s GroupChannelWise) Validate() error {
 	if s.Out%s.Groups != 0 {
 		return fmt.Errorf("conv: %v: groups %d does not divide %d output channels", s, s.Groups, s.Out)
 	}
+	if err := checkSize(s, "weight", s.Params()[0].Shape); err != nil {
+		return err
+	}
 	if total := s.totalPad(); total < 0 {
 		return fmt.Errorf("conv: %v: %d kernels of length %d at stride %d giving %d outputs each cover only %d of %d input channels",
 			s, s.Groups, s.Kernel, s.Groups, s.Out/s.Groups, s.In+total, s.In)
@@ -171,8 +173,8 @@ func (s GroupChannelWise) geometry(in []int) (geom.Chan, error) {
 		return geom.Chan{}, err
 	}
 	t := s.totalPad()
-	return geom.Chan{N: n, C: c, H: h, W: w, F: s.Groups, DC: s.Kernel, SC: s.Groups,
-		PadFront: t / 2, PadBack: t - t/2, KH: 1, KW: 1, D: s.Out / s.Groups, OH: h, OW: w}, nil
+	return checkChanOutput(s, geom.Chan{N: n, C: c, H: h, W: w, F: s.Groups, DC: s.Kernel, SC: s.Groups,
+		PadFront: t / 2, PadBack: t - t/2, KH: 1, KW: 1, D: s.Out / s.Groups, OH: h, OW: w})
 }
 
 // OutputShape returns [N, Out, H, W].
@@ -218,10 +220,7 @@ func (s Classifier) Validate() error {
 	if s.Classes > s.In {
 		return fmt.Errorf("conv: Classifier: %d classes need at least as many input channels, have %d", s.Classes, s.In)
 	}
-	if int64(s.Kernel())*int64(s.Size)*int64(s.Size) > tensor.MaxElems {
-		return fmt.Errorf("conv: %v: kernel is too large", s)
-	}
-	return nil
+	return checkSize(s, "weight", s.Params()[0].Shape)
 }
 
 // Params lists the single 3-D kernel.
@@ -240,8 +239,8 @@ func (s Classifier) geometry(in []int) (geom.Chan, error) {
 	if h != s.Size || w != s.Size {
 		return geom.Chan{}, fmt.Errorf("conv: %v: input map is %dx%d, the layer covers exactly %dx%d", s, h, w, s.Size, s.Size)
 	}
-	return geom.Chan{N: n, C: c, H: h, W: w, F: 1, DC: s.Kernel(), SC: 1, KH: h, KW: w,
-		D: s.Classes, OH: 1, OW: 1}, nil
+	return checkChanOutput(s, geom.Chan{N: n, C: c, H: h, W: w, F: 1, DC: s.Kernel(), SC: 1, KH: h, KW: w,
+		D: s.Classes, OH: 1, OW: 1})
 }
 
 // OutputShape returns [N, Classes, 1, 1].
@@ -264,18 +263,23 @@ func chanOutputShape(g geom.Chan, err error) ([]int, error) {
 	return []int{g.N, g.M(), g.OH, g.OW}, nil
 }
 
-func chanForward(op Op, geometry func([]int) (geom.Chan, error), x *tensor.Tensor, params []*tensor.Tensor) (*tensor.Tensor, error) {
+// checkChanOutput bounds the output of a channel-wise geometry.
+func checkChanOutput(op fmt.Stringer, g geom.Chan) (geom.Chan, error) {
+	if err := checkSize(op, "output", []int{g.N, g.M(), g.OH, g.OW}); err != nil {
+		return geom.Chan{}, err
+	}
+	return g, nil
+}
+
+func chanForward(op Op, _ func([]int) (geom.Chan, error), x *tensor.Tensor, params []*tensor.Tensor) (*tensor.Tensor, error) {
 	out, err := checkTensors(op, x, params)
 	if err != nil {
 		return nil, err
 	}
-	g, _ := geometry(x.Shape)
-	y := tensor.New(out...)
-	ref.ChanForward(g, x.Data, params[0].Data, y.Data)
-	return y, nil
+	return planForward(op, x, out, params)
 }
 
-func chanBackward(op Op, geometry func([]int) (geom.Chan, error), x, dy *tensor.Tensor, params []*tensor.Tensor) (*Grads, error) {
+func chanBackward(op Op, _ func([]int) (geom.Chan, error), x, dy *tensor.Tensor, params []*tensor.Tensor) (*Grads, error) {
 	out, err := checkTensors(op, x, params)
 	if err != nil {
 		return nil, err
@@ -283,8 +287,5 @@ func chanBackward(op Op, geometry func([]int) (geom.Chan, error), x, dy *tensor.
 	if err := checkGrad(op, dy, out); err != nil {
 		return nil, err
 	}
-	g, _ := geometry(x.Shape)
-	gr := &Grads{X: tensor.New(x.Shape...), Params: []*tensor.Tensor{tensor.New(params[0].Shape...)}}
-	ref.ChanBackward(g, x.Data, params[0].Data, dy.Data, gr.X.Data, gr.Params[0].Data)
-	return gr, nil
+	return planBackward(op, x, dy, params)
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/convkit/convkit/internal/geom"
-	"github.com/convkit/convkit/internal/ref"
 	"github.com/convkit/convkit/tensor"
 )
 
@@ -170,10 +169,7 @@ func (s Conv2D) Validate() error {
 	default:
 		return fmt.Errorf("conv: Conv2d: unknown padding mode %d", s.Padding.Mode)
 	}
-	if int64(s.Out)*int64(s.In/s.Groups)*int64(s.KernelH)*int64(s.KernelW) > tensor.MaxElems {
-		return fmt.Errorf("conv: Conv2d: weight [%d, %d, %d, %d] is too large", s.Out, s.In/s.Groups, s.KernelH, s.KernelW)
-	}
-	return nil
+	return checkSize(s, "weight", s.Params()[0].Shape)
 }
 
 // Pads returns the explicit padding (top, bottom, left, right) the spec
@@ -227,8 +223,8 @@ func (s Conv2D) geometry(in []int) (geom.Conv, error) {
 		SH: s.StrideH, SW: s.StrideW, PadT: pt, PadB: pb, PadL: pl, PadR: pr,
 		DH: s.DilationH, DW: s.DilationW, G: s.Groups,
 		OH: (h+pt+pb-effH)/s.StrideH + 1, OW: (w+pl+pr-effW)/s.StrideW + 1}
-	if int64(g.N)*int64(g.M)*int64(g.OH)*int64(g.OW) > tensor.MaxElems {
-		return geom.Conv{}, fmt.Errorf("conv: %v: output [%d, %d, %d, %d] is too large", s, g.N, g.M, g.OH, g.OW)
+	if err := checkSize(s, "output", []int{g.N, g.M, g.OH, g.OW}); err != nil {
+		return geom.Conv{}, err
 	}
 	return g, nil
 }
@@ -240,14 +236,7 @@ func (s Conv2D) Forward(x *tensor.Tensor, params ...*tensor.Tensor) (*tensor.Ten
 	if err != nil {
 		return nil, err
 	}
-	g, _ := s.geometry(x.Shape)
-	y := tensor.New(out...)
-	var b []float32
-	if s.Bias {
-		b = params[1].Data
-	}
-	ref.ConvForward(g, x.Data, params[0].Data, b, y.Data)
-	return y, nil
+	return planForward(s, x, out, params)
 }
 
 // Backward returns the gradients with respect to x, the weight and (with
@@ -260,13 +249,5 @@ func (s Conv2D) Backward(x, dy *tensor.Tensor, params ...*tensor.Tensor) (*Grads
 	if err := checkGrad(s, dy, out); err != nil {
 		return nil, err
 	}
-	g, _ := s.geometry(x.Shape)
-	gr := &Grads{X: tensor.New(x.Shape...), Params: []*tensor.Tensor{tensor.New(params[0].Shape...)}}
-	var db []float32
-	if s.Bias {
-		gr.Params = append(gr.Params, tensor.New(s.Out))
-		db = gr.Params[1].Data
-	}
-	ref.ConvBackward(g, x.Data, params[0].Data, dy.Data, gr.X.Data, gr.Params[0].Data, db)
-	return gr, nil
+	return planBackward(s, x, dy, params)
 }

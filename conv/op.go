@@ -123,6 +123,15 @@ func checkGrad(op Op, dy *tensor.Tensor, out []int) error {
 	return nil
 }
 
+// checkSize returns an error naming what of op is too large when shape has
+// more than tensor.MaxElems elements (overflow included).
+func checkSize(op fmt.Stringer, what string, shape []int) error {
+	if _, err := tensor.NumElems(shape); err != nil {
+		return fmt.Errorf("conv: %v: %s %v is too large", op, what, shape)
+	}
+	return nil
+}
+
 func product(s []int) int {
 	n, err := tensor.NumElems(s)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/convkit/convkit/internal/geom"
-	"github.com/convkit/convkit/internal/ref"
 	"github.com/convkit/convkit/tensor"
 )
 
@@ -67,10 +66,7 @@ func (s Shuffle) Forward(x *tensor.Tensor, params ...*tensor.Tensor) (*tensor.Te
 	if err != nil {
 		return nil, err
 	}
-	g, _ := s.geometry(x.Shape)
-	y := tensor.New(out...)
-	ref.ShuffleForward(g, x.Data, y.Data)
-	return y, nil
+	return planForward(s, x, out, params)
 }
 
 // Backward applies the inverse permutation to dy.
@@ -82,8 +78,5 @@ func (s Shuffle) Backward(x, dy *tensor.Tensor, params ...*tensor.Tensor) (*Grad
 	if err := checkGrad(s, dy, out); err != nil {
 		return nil, err
 	}
-	g, _ := s.geometry(x.Shape)
-	gr := &Grads{X: tensor.New(x.Shape...)}
-	ref.ShuffleBackward(g, dy.Data, gr.X.Data)
-	return gr, nil
+	return planBackward(s, x, dy, params)
 }

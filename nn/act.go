@@ -9,9 +9,16 @@ import (
 )
 
 // ReLU is max(x, 0) element-wise, any shape. Its gradient passes where
-// x > 0 (not at x = 0) and where x is NaN, as in PyTorch.
+// x > 0 (not at x = 0) and where x is NaN, as in PyTorch; Backward reads
+// that from the layer's own output (y > 0 or NaN exactly there), so it
+// keeps no reference to x. In a Sequential, a ReLU right after a
+// BatchNorm2d runs fused with it (see Sequential).
 type ReLU struct {
-	x, y, dx *tensor.Tensor
+	y, dx    *tensor.Tensor
+	par      par
+	in, out  []float32 // arguments of the parallel loops
+	grad     []float32
+	fwd, bwd func(lo, hi int)
 }
 
 // String returns "ReLU()".
@@ -23,43 +30,62 @@ func (*ReLU) Params() []*Param { return nil }
 // OutputShape returns in.
 func (*ReLU) OutputShape(in []int) ([]int, error) { return append([]int(nil), in...), nil }
 
+// SetThreads sets the goroutines of the element-wise loops (≤ 0:
+// GOMAXPROCS).
+func (r *ReLU) SetThreads(n int) { r.par.threads = n }
+
+// reluChunk is the unit of work of the parallel loops, in elements.
+const reluChunk = 4 << 10
+
 // Forward computes max(x, 0).
 func (r *ReLU) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 	if err := checkInput(label("ReLU"), x, 0); err != nil {
 		return nil, err
 	}
 	r.y = reuse(r.y, x.Shape)
-	y := r.y.Data[:len(x.Data)]
-	for i, v := range x.Data {
-		y[i] = max(v, 0)
-	}
-	r.x = x
+	r.init()
+	r.in, r.out = x.Data, r.y.Data
+	r.par.run(chunks(len(x.Data), reluChunk), 2*len(x.Data), r.fwd)
+	r.in, r.out = nil, nil
 	return r.y, nil
+}
+
+// init makes the loop bodies' method values once.
+func (r *ReLU) init() {
+	if r.fwd == nil {
+		r.fwd, r.bwd = r.forwardChunks, r.backwardChunks
+	}
+}
+
+func (r *ReLU) forwardChunks(lo, hi int) {
+	lo, hi = lo*reluChunk, min(hi*reluChunk, len(r.in))
+	planeReLU(r.out[lo:hi], r.in[lo:hi])
 }
 
 // Backward passes dy where x > 0.
 func (r *ReLU) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	var out []int
-	if r.x != nil {
-		out = r.x.Shape
+	if r.y != nil {
+		out = r.y.Shape
 	}
 	if err := checkGrad(label("ReLU"), dy, out); err != nil {
 		return nil, err
 	}
 	r.dx = reuse(r.dx, dy.Shape)
-	x, dx := r.x.Data, r.dx.Data[:len(dy.Data)]
-	x = x[:len(dx)]
-	for i, g := range dy.Data {
-		// Branch-free (the compiler emits CMOV): ReLU inputs are positive
-		// about half the time at random, so a branch would mispredict.
-		m := uint32(0)
-		if !(x[i] <= 0) { // passes NaN, as PyTorch's threshold_backward does
-			m = ^uint32(0)
-		}
-		dx[i] = math.Float32frombits(math.Float32bits(g) & m)
-	}
+	r.init()
+	r.grad, r.in, r.out = dy.Data, r.y.Data, r.dx.Data
+	r.par.run(chunks(len(dy.Data), reluChunk), 3*len(dy.Data), r.bwd)
+	r.grad, r.in, r.out = nil, nil, nil
 	return r.dx, nil
 }
+
+func (r *ReLU) backwardChunks(lo, hi int) {
+	lo, hi = lo*reluChunk, min(hi*reluChunk, len(r.grad))
+	planeReLUGrad(r.out[lo:hi], r.grad[lo:hi], r.in[lo:hi])
+}
+
+// chunks returns ⌈n/size⌉.
+func chunks(n, size int) int { return (n + size - 1) / size }
 
 // ReLU6 is min(max(x, 0), 6) element-wise (MobileNets), any shape. Its
 // gradient passes where 0 < x < 6 and where x is NaN, as PyTorch's

@@ -27,6 +27,7 @@ type Conv struct {
 	plans   planCache
 	x       *tensor.Tensor // input of the last Forward
 	cur     *planState     // state of the last Forward
+	noDX    bool           // skip the input gradient (SetInputGrad)
 }
 
 // NewConv returns a layer for op with PyTorch's default initialisation
@@ -115,6 +116,24 @@ func (c *Conv) Params() []*Param { return c.params }
 // (conv.Options.Threads; ≤ 0 means GOMAXPROCS). It drops the cached plans.
 func (c *Conv) SetThreads(n int) { c.plans.setThreads(n); c.cur = nil; c.x = nil }
 
+// SetInputGrad sets whether Backward computes the input gradient (by
+// default it does). Without it Backward returns nil and the plan skips
+// that product; see the function SetInputGrad.
+func (c *Conv) SetInputGrad(need bool) { c.noDX = !need }
+
+// Algorithm returns the algorithm conv.Plan chose for the input shape of
+// the last Forward and why, or "" before the first Forward (and for an op
+// that conv cannot plan).
+func (c *Conv) Algorithm() (conv.Algorithm, string) {
+	if c.cur == nil {
+		return "", ""
+	}
+	if p, ok := c.cur.run.(*conv.Plan); ok {
+		return p.Algorithm()
+	}
+	return "", ""
+}
+
 // OutputShape returns the op's output shape.
 func (c *Conv) OutputShape(in []int) ([]int, error) { return c.op.OutputShape(in) }
 
@@ -137,8 +156,8 @@ func (c *Conv) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 	return st.y, nil
 }
 
-// Backward returns the input gradient and adds the parameter gradients
-// into their Grad tensors.
+// Backward returns the input gradient (nil after SetInputGrad(false)) and
+// adds the parameter gradients into their Grad tensors.
 func (c *Conv) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	var out []int
 	if c.cur != nil {
@@ -148,19 +167,23 @@ func (c *Conv) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, err
 	}
 	st := c.cur
-	if st.dx == nil {
-		st.dx = tensor.New(c.x.Shape...)
+	var dx *tensor.Tensor
+	if !c.noDX {
+		if st.dx == nil {
+			st.dx = tensor.New(c.x.Shape...)
+		}
+		dx = st.dx
 	}
 	for i, p := range c.params {
 		c.values[i] = p.Value
 	}
-	if err := st.run.Backward(c.x, dy, st.dx, c.scratch, c.values...); err != nil {
+	if err := st.run.Backward(c.x, dy, dx, c.scratch, c.values...); err != nil {
 		return nil, fmt.Errorf("nn: %w", err)
 	}
 	for i, p := range c.params {
 		addTo(p.Grad.Data, c.scratch[i].Data)
 	}
-	return st.dx, nil
+	return dx, nil
 }
 
 // runner is what a planState executes: *conv.Plan, or opRunner for ops

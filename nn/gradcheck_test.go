@@ -123,8 +123,8 @@ func kinks(l Layer) []int32 {
 	var s []int32
 	_ = Walk(l, func(_ string, l Layer) error {
 		switch l := l.(type) {
-		case *ReLU:
-			for _, v := range l.x.Data {
+		case *ReLU: // its output is > 0 exactly where its input is
+			for _, v := range l.y.Data {
 				s = append(s, b2i(v > 0))
 			}
 		case *ReLU6:

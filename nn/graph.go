@@ -59,13 +59,24 @@ func (s *Sequential) OutputShape(in []int) ([]int, error) {
 	return out, nil
 }
 
-// Forward applies the layers in order.
+// Forward applies the layers in order. A BatchNorm2d directly followed by
+// a ReLU runs as one fused pass (normalise and clamp while the values are
+// in cache); the two layers keep their names, parameters and state, and
+// Backward runs their gradients fused as well.
 func (s *Sequential) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
-	for _, c := range s.Layers {
+	for i := 0; i < len(s.Layers); i++ {
+		c := s.Layers[i]
 		if c.Layer == nil {
 			return nil, fmt.Errorf("nn: Sequential: layer %q is nil", c.Name)
 		}
 		var err error
+		if bn, r := s.bnReLU(i); r != nil {
+			if x, err = bn.forward(x, r); err != nil {
+				return nil, fmt.Errorf("layer %q: %w", c.Name, err)
+			}
+			i++
+			continue
+		}
 		if x, err = c.Layer.Forward(x); err != nil {
 			return nil, fmt.Errorf("layer %q: %w", c.Name, err)
 		}
@@ -73,7 +84,26 @@ func (s *Sequential) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 	return x, nil
 }
 
-// Backward runs the layers' Backward in reverse order.
+// bnReLU returns layer i and the ReLU after it when layer i is a
+// BatchNorm2d followed by a ReLU, which Forward fuses.
+func (s *Sequential) bnReLU(i int) (*BatchNorm2d, *ReLU) {
+	if i+1 >= len(s.Layers) {
+		return nil, nil
+	}
+	bn, ok := s.Layers[i].Layer.(*BatchNorm2d)
+	if !ok {
+		return nil, nil
+	}
+	r, ok := s.Layers[i+1].Layer.(*ReLU)
+	if !ok || r == nil || bn == nil {
+		return nil, nil
+	}
+	return bn, r
+}
+
+// Backward runs the layers' Backward in reverse order (a BatchNorm2d and
+// ReLU pair that ran fused in the last Forward as one fused pass). With
+// SetInputGrad(s, false) it may return a nil input gradient.
 func (s *Sequential) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	for i := len(s.Layers) - 1; i >= 0; i-- {
 		c := s.Layers[i]
@@ -81,11 +111,29 @@ func (s *Sequential) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 			return nil, fmt.Errorf("nn: Sequential: layer %q is nil", c.Name)
 		}
 		var err error
+		if i > 0 {
+			if bn, r := s.bnReLU(i - 1); r != nil && bn.relu == r {
+				if dy, err = bn.backward(dy, r); err != nil {
+					return nil, fmt.Errorf("layer %q: %w", s.Layers[i-1].Name, err)
+				}
+				i--
+				continue
+			}
+		}
 		if dy, err = c.Layer.Backward(dy); err != nil {
 			return nil, fmt.Errorf("layer %q: %w", c.Name, err)
 		}
 	}
 	return dy, nil
+}
+
+// SetInputGrad tells the first layer whether the gradient with respect to
+// the input is needed (see the function SetInputGrad); every other layer
+// needs its input gradient.
+func (s *Sequential) SetInputGrad(need bool) {
+	for i, c := range s.Layers {
+		SetInputGrad(c.Layer, need || i > 0)
+	}
 }
 
 // Residual is a residual connection with an optional activation after the
@@ -102,8 +150,9 @@ type Residual struct {
 	Body, Shortcut, Post             Layer
 	BodyName, ShortcutName, PostName string
 
-	x, sum, dx *tensor.Tensor
-	out        []int
+	x, sum, dx  *tensor.Tensor
+	out         []int
+	noInputGrad bool
 }
 
 // NewResidual returns Post(body(x) + shortcut(x)); shortcut and post may be
@@ -228,6 +277,12 @@ func (r *Residual) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 			return nil, fmt.Errorf("shortcut: %w", err)
 		}
 	}
+	if r.noInputGrad {
+		return nil, nil
+	}
+	if db == nil || ds == nil {
+		return nil, fmt.Errorf("nn: Residual: a branch returned no input gradient")
+	}
 	if !tensor.SameShape(db.Shape, r.x.Shape) || !tensor.SameShape(ds.Shape, r.x.Shape) {
 		return nil, fmt.Errorf("nn: Residual: input gradients %v and %v for input %v", db.Shape, ds.Shape, r.x.Shape)
 	}
@@ -240,6 +295,15 @@ func (r *Residual) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	return r.dx, nil
 }
 
+// SetInputGrad tells Body and Shortcut whether the input gradient is
+// needed (Post always needs its own); without it Backward returns nil.
+func (r *Residual) SetInputGrad(need bool) {
+	r.noInputGrad = !need
+	SetInputGrad(r.Body, need)
+	SetInputGrad(r.Shortcut, need)
+	SetInputGrad(r.Post, true)
+}
+
 // Concat runs its branches on the same input and concatenates their NCHW
 // outputs along channels, in order (ShuffleNet's stride-2 unit
 // concatenates an average-pooled shortcut with the residual branch). A nil
@@ -248,10 +312,11 @@ func (r *Residual) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 type Concat struct {
 	Branches []Child
 
-	x, y, dx *tensor.Tensor
-	chans    []int            // channels of each branch in the last Forward
-	dys      []*tensor.Tensor // per-branch slices of the output gradient
-	outs     []*tensor.Tensor // scratch for Forward
+	x, y, dx    *tensor.Tensor
+	chans       []int            // channels of each branch in the last Forward
+	dys         []*tensor.Tensor // per-branch slices of the output gradient
+	outs        []*tensor.Tensor // scratch for Forward
+	noInputGrad bool
 }
 
 // NewConcat returns a Concat of the branches named "0", "1", ….
@@ -388,8 +453,11 @@ func (c *Concat) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 				return nil, fmt.Errorf("branch %q: %w", b.Name, err)
 			}
 		}
-		if !tensor.SameShape(g.Shape, c.x.Shape) {
-			return nil, fmt.Errorf("nn: Concat: branch %q input gradient %v for input %v", b.Name, g.Shape, c.x.Shape)
+		if c.noInputGrad {
+			continue
+		}
+		if g == nil || !tensor.SameShape(g.Shape, c.x.Shape) {
+			return nil, fmt.Errorf("nn: Concat: branch %q input gradient %v for input %v", b.Name, shapeOf(g), c.x.Shape)
 		}
 		if bi == 0 {
 			copy(c.dx.Data, g.Data)
@@ -397,5 +465,25 @@ func (c *Concat) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 			addTo(c.dx.Data, g.Data)
 		}
 	}
+	if c.noInputGrad {
+		return nil, nil
+	}
 	return c.dx, nil
+}
+
+// SetInputGrad tells every branch whether the input gradient is needed;
+// without it Backward returns nil.
+func (c *Concat) SetInputGrad(need bool) {
+	c.noInputGrad = !need
+	for _, b := range c.Branches {
+		SetInputGrad(b.Layer, need)
+	}
+}
+
+// shapeOf returns t's shape, nil for a nil tensor.
+func shapeOf(t *tensor.Tensor) []int {
+	if t == nil {
+		return nil
+	}
+	return t.Shape
 }

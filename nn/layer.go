@@ -87,11 +87,19 @@ type ModeSetter interface {
 	SetTraining(training bool)
 }
 
-// ThreadSetter is implemented by layers that run multi-threaded kernels
-// (Conv, Linear). n ≤ 0 means GOMAXPROCS. Use the function SetThreads to
-// set a whole model.
+// ThreadSetter is implemented by layers that run multi-threaded loops
+// (Conv, Linear, BatchNorm2d, ReLU, GlobalAvgPool). n ≤ 0 means
+// GOMAXPROCS. Use the function SetThreads to set a whole model.
 type ThreadSetter interface {
 	SetThreads(n int)
+}
+
+// InputGradSetter is implemented by layers that can skip computing the
+// gradient with respect to their input (Conv, Linear) and by containers,
+// which pass the setting on to the children that see the container's
+// input. Use the function SetInputGrad to set a whole model.
+type InputGradSetter interface {
+	SetInputGrad(need bool)
 }
 
 // label names a layer in error messages. checkInput and checkGrad take a

@@ -5,49 +5,43 @@ import (
 	"math/rand/v2"
 
 	"github.com/convkit/convkit/conv"
+	"github.com/convkit/convkit/internal/gemm"
 	"github.com/convkit/convkit/tensor"
 )
 
 // Linear is PyTorch's fully connected layer y = x·Wᵀ + b over the last
 // dimension of x: weight [Out, In], bias [Out]; an input [..., In] gives an
-// output [..., Out]. It runs as a 1×1 convolution on [rows, In, 1, 1]
-// through conv.Plan (the weight layouts coincide), so it shares the
-// convolution kernels and thread setting.
+// output [..., Out]. All rows (the batch) go through one matrix product
+// each way: Y = X·Wᵀ forward, dX = dY·W and dW += dYᵀ·X backward, with
+// convkit's SGEMM (the one behind the convolutions).
 type Linear struct {
 	In, Out int
 
 	weight, bias *Param
 	params       []*Param
-	plans        planCache
-	w4, dy4      *tensor.Tensor // 4-D views of the weight and the output gradient
-	scratch      []*tensor.Tensor
-	vals         []*tensor.Tensor // plan parameters, see planParams
-	x, x4        *tensor.Tensor
-	y, dx        *tensor.Tensor // views of the current plan state's buffers
-	cur          *planState
+	threads      int
+	noDX         bool
+	colSum       []float64 // scratch: the bias gradient in float64
+	x, y, dx     *tensor.Tensor
+	out          []int // output shape of the last Forward
 }
 
 // NewLinear returns a Linear layer with PyTorch's default initialisation
 // from rng: weight and bias uniform in ±1/√In.
 func NewLinear(in, out int, bias bool, rng *rand.Rand) (*Linear, error) {
-	op := conv.Pointwise(in, out)
-	if bias {
-		op = op.WithBias()
-	}
+	op := conv.Pointwise(in, out) // the same size limits as a 1×1 convolution
 	if err := op.Validate(); err != nil {
 		return nil, fmt.Errorf("nn: Linear(%d, %d): %w", in, out, err)
 	}
 	if rng == nil {
 		return nil, fmt.Errorf("nn: Linear(%d, %d): nil rng", in, out)
 	}
-	l := &Linear{In: in, Out: out, plans: planCache{op: op}}
+	l := &Linear{In: in, Out: out}
 	l.weight = newParam("weight", out, in)
 	l.params = []*Param{l.weight}
-	l.scratch = []*tensor.Tensor{tensor.New(out, in, 1, 1)}
 	if bias {
 		l.bias = newParam("bias", out)
 		l.params = append(l.params, l.bias)
-		l.scratch = append(l.scratch, tensor.New(out))
 	}
 	initParams(l.params, rng)
 	return l, nil
@@ -71,8 +65,13 @@ func (l *Linear) String() string {
 // Params returns the weight and, with a bias, the bias.
 func (l *Linear) Params() []*Param { return l.params }
 
-// SetThreads sets the kernels' worker goroutines (≤ 0: GOMAXPROCS).
-func (l *Linear) SetThreads(n int) { l.plans.setThreads(n); l.cur = nil }
+// SetThreads sets the goroutines of the matrix products (≤ 0:
+// GOMAXPROCS). Results do not depend on it.
+func (l *Linear) SetThreads(n int) { l.threads = n }
+
+// SetInputGrad sets whether Backward computes the input gradient (by
+// default it does); see the function SetInputGrad.
+func (l *Linear) SetInputGrad(need bool) { l.noDX = !need }
 
 // OutputShape replaces the last dimension, which must be In, by Out.
 func (l *Linear) OutputShape(in []int) ([]int, error) {
@@ -85,6 +84,21 @@ func (l *Linear) OutputShape(in []int) ([]int, error) {
 	out := append([]int(nil), in...)
 	out[len(out)-1] = l.Out
 	return out, nil
+}
+
+// checkParams verifies that the weight and bias still have their sizes (a
+// caller may replace a Value).
+func (l *Linear) checkParams() error {
+	for _, p := range l.params {
+		want := l.Out
+		if p == l.weight {
+			want *= l.In
+		}
+		if len(p.Value.Data) != want || len(p.Grad.Data) != want {
+			return fmt.Errorf("nn: %v: %s has %d values and %d gradients, want %d", l, p.Name, len(p.Value.Data), len(p.Grad.Data), want)
+		}
+	}
+	return nil
 }
 
 // Forward computes x·Wᵀ + b.
@@ -100,55 +114,57 @@ func (l *Linear) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 	if rows == 0 {
 		return nil, fmt.Errorf("nn: %v: empty input %v", l, x.Shape)
 	}
-	st, err := l.plans.get([]int{rows, l.In, 1, 1})
-	if err != nil {
-		return nil, fmt.Errorf("nn: %w", err)
+	if err := l.checkParams(); err != nil {
+		return nil, err
 	}
-	l.x4 = view(l.x4, x.Data, st.in)
-	params := l.planParams()
-	if err := st.run.Forward(st.y, l.x4, params...); err != nil {
-		return nil, fmt.Errorf("nn: %w", err)
+	l.y = reuse(l.y, out)
+	y := l.y.Data
+	if l.bias != nil {
+		for r := range rows {
+			copy(y[r*l.Out:(r+1)*l.Out], l.bias.Value.Data)
+		}
 	}
-	l.x, l.cur = x, st
-	l.y = view(l.y, st.y.Data, out)
+	beta := float32(0)
+	if l.bias != nil {
+		beta = 1
+	}
+	gemm.SgemmParallel(l.threads, false, true, rows, l.Out, l.In, 1, x.Data, l.In, l.weight.Value.Data, l.In, beta, y, l.Out)
+	l.x, l.out = x, l.y.Shape
 	return l.y, nil
 }
 
-// Backward returns dy·W and adds dyᵀ·x to the weight gradient and the sum
-// of dy over rows to the bias gradient.
+// Backward returns dy·W (nil after SetInputGrad(false)) and adds dyᵀ·x to
+// the weight gradient and the sum of dy over rows to the bias gradient.
 func (l *Linear) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
-	var out []int
-	if l.cur != nil {
-		out = l.y.Shape
-	}
-	if err := checkGrad(l, dy, out); err != nil {
+	if err := checkGrad(l, dy, l.out); err != nil {
 		return nil, err
 	}
-	st := l.cur
-	if st.dx == nil {
-		st.dx = tensor.New(st.in...)
+	if err := l.checkParams(); err != nil {
+		return nil, err
 	}
-	// Re-derive the view: a Forward on another shape may have rebound it.
-	l.x4 = view(l.x4, l.x.Data, st.in)
-	l.dy4 = view(l.dy4, dy.Data, st.y.Shape)
-	params := l.planParams()
-	if err := st.run.Backward(l.x4, l.dy4, st.dx, l.scratch, params...); err != nil {
-		return nil, fmt.Errorf("nn: %w", err)
-	}
-	for i, p := range l.params {
-		addTo(p.Grad.Data, l.scratch[i].Data)
-	}
-	l.dx = view(l.dx, st.dx.Data, l.x.Shape)
-	return l.dx, nil
-}
-
-// planParams returns the parameters as the pointwise plan takes them: the
-// weight viewed as [Out, In, 1, 1], then the bias.
-func (l *Linear) planParams() []*tensor.Tensor {
-	l.w4 = view(l.w4, l.weight.Value.Data, []int{l.Out, l.In, 1, 1})
-	l.vals = append(l.vals[:0], l.w4)
+	rows := len(dy.Data) / l.Out
+	g := dy.Data
+	gemm.SgemmParallel(l.threads, true, false, l.Out, l.In, rows, 1, g, l.Out, l.x.Data, l.In, 1, l.weight.Grad.Data, l.In)
 	if l.bias != nil {
-		l.vals = append(l.vals, l.bias.Value)
+		if len(l.colSum) != l.Out {
+			l.colSum = make([]float64, l.Out)
+		}
+		cs := l.colSum
+		clear(cs)
+		for r := range rows {
+			for j, v := range g[r*l.Out : (r+1)*l.Out] {
+				cs[j] += float64(v)
+			}
+		}
+		gb := l.bias.Grad.Data[:l.Out]
+		for j, v := range cs {
+			gb[j] += float32(v)
+		}
 	}
-	return l.vals
+	if l.noDX {
+		return nil, nil
+	}
+	l.dx = reuse(l.dx, l.x.Shape)
+	gemm.SgemmParallel(l.threads, false, false, rows, l.In, l.Out, 1, g, l.Out, l.weight.Value.Data, l.In, 0, l.dx.Data, l.In)
+	return l.dx, nil
 }

@@ -19,55 +19,79 @@ import (
 // model's Backward. Everything is computed in float64 (log-sum-exp shifted
 // by the row maximum) and dlogits rounded to float32 at the end.
 func CrossEntropy(logits *tensor.Tensor, labels []int, labelSmoothing float64) (loss float64, dlogits *tensor.Tensor, err error) {
+	if err := checkCrossEntropy(logits, labels, labelSmoothing); err != nil {
+		return 0, nil, err
+	}
+	n, k := logits.Shape[0], logits.Shape[1]
+	dlogits = tensor.New(n, k)
+	return crossEntropy(logits.Data, n, k, labels, labelSmoothing, dlogits.Data), dlogits, nil
+}
+
+// checkCrossEntropy validates CrossEntropy's arguments.
+func checkCrossEntropy(logits *tensor.Tensor, labels []int, labelSmoothing float64) error {
 	if logits == nil || len(logits.Shape) != 2 || numElems(logits.Shape) != len(logits.Data) {
 		shape := []int(nil)
 		if logits != nil {
 			shape = logits.Shape
 		}
-		return 0, nil, fmt.Errorf("nn: CrossEntropy: want logits [N, K], have shape %v (flatten a [N, K, 1, 1] output first)", shape)
+		return fmt.Errorf("nn: CrossEntropy: want logits [N, K], have shape %v (flatten a [N, K, 1, 1] output first)", shape)
 	}
 	n, k := logits.Shape[0], logits.Shape[1]
 	if n == 0 || k == 0 {
-		return 0, nil, fmt.Errorf("nn: CrossEntropy: empty logits %v", logits.Shape)
+		return fmt.Errorf("nn: CrossEntropy: empty logits %v", logits.Shape)
 	}
 	if len(labels) != n {
-		return 0, nil, fmt.Errorf("nn: CrossEntropy: %d labels for %d rows of logits", len(labels), n)
+		return fmt.Errorf("nn: CrossEntropy: %d labels for %d rows of logits", len(labels), n)
 	}
 	for i, y := range labels {
 		if y < 0 || y >= k {
-			return 0, nil, fmt.Errorf("nn: CrossEntropy: label %d of row %d is outside [0, %d)", y, i, k)
+			return fmt.Errorf("nn: CrossEntropy: label %d of row %d is outside [0, %d)", y, i, k)
 		}
 	}
 	if !(labelSmoothing >= 0 && labelSmoothing <= 1) {
-		return 0, nil, fmt.Errorf("nn: CrossEntropy: label smoothing %g is outside [0, 1]", labelSmoothing)
+		return fmt.Errorf("nn: CrossEntropy: label smoothing %g is outside [0, 1]", labelSmoothing)
 	}
-	z := make([]float64, len(logits.Data))
-	for i, v := range logits.Data {
-		z[i] = float64(v)
-	}
-	grad := make([]float64, len(z))
-	loss = crossEntropy(z, n, k, labels, labelSmoothing, grad)
-	dlogits = tensor.New(n, k)
-	for i, g := range grad {
-		dlogits.Data[i] = float32(g)
-	}
-	return loss, dlogits, nil
+	return nil
 }
 
-// crossEntropy is CrossEntropy on validated float64 logits z [n, k]; it
-// writes the gradient into grad and returns the mean loss.
-func crossEntropy(z []float64, n, k int, labels []int, eps float64, grad []float64) float64 {
+// CrossEntropyLoss is CrossEntropy with a reused gradient buffer, for
+// training loops: Loss returns the same values as CrossEntropy, and a
+// gradient tensor that the next call with the same shape overwrites. The
+// zero value is ready to use. It is not safe for concurrent use.
+type CrossEntropyLoss struct {
+	// LabelSmoothing is CrossEntropy's labelSmoothing.
+	LabelSmoothing float64
+
+	grad *tensor.Tensor
+}
+
+// Loss returns the mean loss of logits [N, K] for labels and its gradient
+// with respect to logits; see CrossEntropy.
+func (c *CrossEntropyLoss) Loss(logits *tensor.Tensor, labels []int) (float64, *tensor.Tensor, error) {
+	if err := checkCrossEntropy(logits, labels, c.LabelSmoothing); err != nil {
+		return 0, nil, err
+	}
+	n, k := logits.Shape[0], logits.Shape[1]
+	c.grad = reuse(c.grad, logits.Shape)
+	return crossEntropy(logits.Data, n, k, labels, c.LabelSmoothing, c.grad.Data), c.grad, nil
+}
+
+// crossEntropy is CrossEntropy on validated logits z [n, k]: it writes
+// the gradient into grad and returns the mean loss. Everything is computed
+// in float64, and the gradient rounded to T at the end (the tests run it on
+// float64 logits).
+func crossEntropy[T float32 | float64](z []T, n, k int, labels []int, eps float64, grad []T) float64 {
 	total := 0.0
 	off := eps / float64(k) // smoothing mass per class
 	for i := range n {
 		row, g := z[i*k:(i+1)*k], grad[i*k:(i+1)*k]
 		m := math.Inf(-1)
 		for _, v := range row {
-			m = max(m, v)
+			m = max(m, float64(v))
 		}
 		s := 0.0
 		for _, v := range row {
-			s += math.Exp(v - m)
+			s += math.Exp(float64(v) - m)
 		}
 		lse := m + math.Log(s)
 		// −Σ q_k (z_k − lse) = lse − Σ q_k z_k, with Σ q_k = 1.
@@ -77,8 +101,8 @@ func crossEntropy(z []float64, n, k int, labels []int, eps float64, grad []float
 			if j == labels[i] {
 				q += 1 - eps
 			}
-			qz += q * v
-			g[j] = (math.Exp(v-lse) - q) / float64(n)
+			qz += q * float64(v)
+			g[j] = T((math.Exp(float64(v)-lse) - q) / float64(n))
 		}
 		total += lse - qz
 	}

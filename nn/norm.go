@@ -32,14 +32,21 @@ type BatchNorm2d struct {
 	weight, bias            *Param
 	runMean, runVar, nTrack *Param
 	eval                    bool
+	par                     par
 
 	// State of the last Forward.
-	x, y, dx      *tensor.Tensor
-	mean, istd    []float64 // per-channel statistics used: batch or running
-	batchStats    bool      // whether the last Forward used batch statistics
-	sum, sumSq    []float64 // scratch
-	scale, bias32 []float32 // scratch: per-channel γ·istd and β of the forward
-	coef          []float32 // scratch: three per-channel backward coefficients
+	x, y, dx   *tensor.Tensor
+	relu       *ReLU     // the ReLU fused into the last Forward, or nil
+	mean, istd []float64 // per-channel statistics used: batch or running
+	batchStats bool      // whether the last Forward used batch statistics
+
+	// Per-call arguments of the channel loops, and the loops as method
+	// values made once (so that a parallel loop allocates nothing).
+	n, hw         int
+	in, out, grad []float32 // x, then y or dx, and dy
+	mask          []float32 // backward: the fused ReLU's output, or nil
+	fwdFn, bwdFn  func(lo, hi int)
+	gradW, gradB  []float64 // backward: Σ dy·x̂ and Σ dy per channel
 }
 
 // NewBatchNorm2d returns a BatchNorm2d over c channels with PyTorch's
@@ -54,8 +61,8 @@ func NewBatchNorm2d(c int) (*BatchNorm2d, error) {
 		runMean: newBuffer("running_mean", c), runVar: newBuffer("running_var", c),
 		nTrack: newBuffer("num_batches_tracked"),
 		mean:   make([]float64, c), istd: make([]float64, c),
-		sum: make([]float64, c), sumSq: make([]float64, c),
-		scale: make([]float32, c), bias32: make([]float32, c), coef: make([]float32, 3*c)}
+		gradW: make([]float64, c), gradB: make([]float64, c)}
+	b.fwdFn, b.bwdFn = b.forwardChannels, b.backwardChannels
 	for i := range c {
 		b.weight.Value.Data[i] = 1
 		b.runVar.Value.Data[i] = 1
@@ -95,8 +102,26 @@ func (b *BatchNorm2d) OutputShape(in []int) ([]int, error) {
 	return append([]int(nil), in...), nil
 }
 
+// SetThreads sets the goroutines of the channel loops (≤ 0: GOMAXPROCS).
+// Results do not depend on it.
+func (b *BatchNorm2d) SetThreads(n int) { b.par.threads = n }
+
 // Forward normalises x; see the type's documentation.
 func (b *BatchNorm2d) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
+	return b.forward(x, nil)
+}
+
+// forward is Forward, fused with the ReLU r when r is not nil: it then
+// writes ReLU(BN(x)) into r's output buffer, sets r's state as r.Forward
+// would, and returns r's output. The two layers' Backward calls (or
+// backward with r) then work as after two separate Forward calls. Sequential
+// fuses a BatchNorm2d followed by a ReLU this way, saving a pass over the
+// activation and its memory.
+//
+// Each channel is one item of a parallel loop: its statistics, the update
+// of its running statistics and its normalisation are computed together
+// while its values are in cache.
+func (b *BatchNorm2d) forward(x *tensor.Tensor, r *ReLU) (*tensor.Tensor, error) {
 	if err := checkInput(b, x, 4); err != nil {
 		return nil, err
 	}
@@ -106,88 +131,73 @@ func (b *BatchNorm2d) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 	if err := b.checkState(); err != nil {
 		return nil, err
 	}
-	n, c, hw := x.Shape[0], b.C, x.Shape[2]*x.Shape[3]
-	m := n * hw
+	n, hw := x.Shape[0], x.Shape[2]*x.Shape[3]
 	b.batchStats = !b.eval
-	if b.batchStats {
-		if m < 2 {
-			return nil, fmt.Errorf("nn: %v: training needs more than one value per channel, input %v has %d", b, x.Shape, m)
-		}
-		b.batchMoments(x.Data, n, hw)
-		mom := b.Momentum
-		rm, rv := b.runMean.Value.Data, b.runVar.Value.Data
-		for ch := range c {
-			rm[ch] = float32((1-mom)*float64(rm[ch]) + mom*b.mean[ch])
-			rv[ch] = float32((1-mom)*float64(rv[ch]) + mom*b.sumSq[ch]*float64(m)/float64(m-1))
-		}
-		b.nTrack.Value.Data[0]++
+	if b.batchStats && n*hw < 2 {
+		return nil, fmt.Errorf("nn: %v: training needs more than one value per channel, input %v has %d", b, x.Shape, n*hw)
+	}
+	var y *tensor.Tensor
+	if r != nil {
+		r.y = reuse(r.y, x.Shape)
+		y = r.y
 	} else {
-		for ch := range c {
+		b.y = reuse(b.y, x.Shape)
+		y = b.y
+	}
+	b.relu = r
+	b.n, b.hw, b.in, b.out = n, hw, x.Data, y.Data
+	b.par.run(b.C, 2*len(x.Data), b.fwdFn)
+	b.in, b.out = nil, nil
+	if b.batchStats {
+		b.nTrack.Value.Data[0]++
+	}
+	b.x = x
+	return y, nil
+}
+
+// forwardChannels normalises channels [lo, hi) of b.in into b.out.
+//
+// With batch statistics, mean and variance come from one pass over the
+// channel's planes: sums of x − k in float64 with k the mean of the first
+// plane, which is near the batch mean, so that Σ(x − k)²/M − (Σ(x − k)/M)²
+// keeps its digits even when |mean| ≫ std.
+//
+// y = (x − mean)·scale + β per channel. (PyTorch's CPU kernel folds this
+// into x·scale + (β − mean·scale), which loses digits when |mean| ≫ std;
+// centring first costs one subtraction.)
+func (b *BatchNorm2d) forwardChannels(lo, hi int) {
+	c, n, hw := b.C, b.n, b.hw
+	m := float64(n * hw)
+	relu := b.relu != nil
+	for ch := lo; ch < hi; ch++ {
+		if b.batchStats {
+			k := float32(sum64(b.in[ch*hw:(ch+1)*hw]) / float64(hw))
+			var s, sq float64
+			for i := range n {
+				off := (i*c + ch) * hw
+				ds, dsq := planeMoments(b.in[off:off+hw], k)
+				s += ds
+				sq += dsq
+			}
+			d := s / m
+			v := max(0, sq/m-d*d) // biased variance
+			b.mean[ch] = float64(k) + d
+			b.istd[ch] = 1 / math.Sqrt(v+b.Eps)
+			mom := b.Momentum
+			rm, rv := b.runMean.Value.Data, b.runVar.Value.Data
+			rm[ch] = float32((1-mom)*float64(rm[ch]) + mom*b.mean[ch])
+			rv[ch] = float32((1-mom)*float64(rv[ch]) + mom*v*m/(m-1))
+		} else {
 			b.mean[ch] = float64(b.runMean.Value.Data[ch])
 			b.istd[ch] = 1 / math.Sqrt(float64(b.runVar.Value.Data[ch])+b.Eps)
 		}
-	}
-	// y = (x − mean)·scale + β per channel. (PyTorch's CPU kernel folds
-	// this into x·scale + (β − mean·scale), which loses digits when
-	// |mean| ≫ std; centring first costs one subtraction.)
-	for ch := range c {
-		b.scale[ch] = float32(float64(b.weight.Value.Data[ch]) * b.istd[ch])
-		b.bias32[ch] = b.bias.Value.Data[ch]
-	}
-	b.y = reuse(b.y, x.Shape)
-	xd, yd := x.Data, b.y.Data
-	for i := range n {
-		for ch := range c {
+		mu := float32(b.mean[ch])
+		s := float32(float64(b.weight.Value.Data[ch]) * b.istd[ch])
+		t := b.bias.Value.Data[ch]
+		for i := range n {
 			off := (i*c + ch) * hw
-			xs, ys := xd[off:off+hw], yd[off:off+hw]
-			mu, s, t := float32(b.mean[ch]), b.scale[ch], b.bias32[ch]
-			for j, v := range xs {
-				ys[j] = (v-mu)*s + t
-			}
+			planeNormalize(b.out[off:off+hw], b.in[off:off+hw], mu, s, t, relu)
 		}
-	}
-	b.x = x
-	return b.y, nil
-}
-
-// batchMoments sets mean and istd to the batch statistics of x and leaves
-// the biased variance in sumSq.
-func (b *BatchNorm2d) batchMoments(x []float32, n, hw int) {
-	c := b.C
-	m := float64(n * hw)
-	clear(b.sum)
-	clear(b.sumSq)
-	for i := range n {
-		for ch := range c {
-			off := (i*c + ch) * hw
-			var s float64
-			for _, v := range x[off : off+hw] {
-				s += float64(v)
-			}
-			b.sum[ch] += s
-		}
-	}
-	for ch := range c {
-		b.mean[ch] = b.sum[ch] / m
-	}
-	// Two passes: the variance from centred values, which is exact enough
-	// even when |mean| ≫ std.
-	for i := range n {
-		for ch := range c {
-			off := (i*c + ch) * hw
-			mu := b.mean[ch]
-			var s float64
-			for _, v := range x[off : off+hw] {
-				d := float64(v) - mu
-				s += d * d
-			}
-			b.sumSq[ch] += s
-		}
-	}
-	for ch := range c {
-		v := b.sumSq[ch] / m
-		b.sumSq[ch] = v
-		b.istd[ch] = 1 / math.Sqrt(v+b.Eps)
 	}
 }
 
@@ -199,69 +209,97 @@ func (b *BatchNorm2d) batchMoments(x []float32, n, hw int) {
 //
 // and with running statistics dx = γ·istd·dy.
 func (b *BatchNorm2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	return b.backward(dy, nil)
+}
+
+// backward is Backward, fused with the ReLU r that follows the layer when
+// r is not nil: dy is then the gradient of r's output, which is masked by
+// where r passed (r.Backward) on the fly. As in forwardChannels, each
+// channel is one item of a parallel loop: its two sums and its input
+// gradient are computed together, while its planes are in cache.
+func (b *BatchNorm2d) backward(dy *tensor.Tensor, r *ReLU) (*tensor.Tensor, error) {
 	var out []int
-	if b.y != nil && b.x != nil {
+	if b.x != nil {
 		out = b.x.Shape
 	}
-	if err := checkGrad(b, dy, out); err != nil {
+	var name fmt.Stringer = b
+	if r != nil {
+		if r.y == nil || b.relu != r {
+			out = nil
+		}
+		name = label(b.String() + " + ReLU()")
+	}
+	if err := checkGrad(name, dy, out); err != nil {
 		return nil, err
 	}
-	x := b.x
-	n, c, hw := x.Shape[0], b.C, x.Shape[2]*x.Shape[3]
-	m := float64(n * hw)
-	// Per channel: Σ dy (into sum) and Σ dy·x̂ (into sumSq).
-	clear(b.sum)
-	clear(b.sumSq)
-	for i := range n {
-		for ch := range c {
-			off := (i*c + ch) * hw
-			mu := b.mean[ch]
-			var sd, sdx float64
-			for j, g := range dy.Data[off : off+hw] {
-				sd += float64(g)
-				sdx += float64(g) * (float64(x.Data[off+j]) - mu)
-			}
-			b.sum[ch] += sd
-			b.sumSq[ch] += sdx * b.istd[ch]
-		}
-	}
+	b.dx = reuse(b.dx, b.x.Shape)
+	b.n, b.hw = b.x.Shape[0], b.x.Shape[2]*b.x.Shape[3]
+	b.grad, b.in, b.out = dy.Data, b.x.Data, b.dx.Data
+	b.fuse(r)
+	b.par.run(b.C, 3*len(dy.Data), b.bwdFn)
+	b.grad, b.in, b.out, b.mask = nil, nil, nil, nil
 	gw, gb := b.weight.Grad.Data, b.bias.Grad.Data
-	for ch := range c {
-		gw[ch] += float32(b.sumSq[ch])
-		gb[ch] += float32(b.sum[ch])
-	}
-	// dx = a·dy − c0 − k·(x − mean) per channel, where a = γ·istd and, with
-	// batch statistics, c0 = a·mean(dy) and k = a·istd·mean(dy·x̂).
-	b.dx = reuse(b.dx, x.Shape)
-	for ch := range c {
-		a := float64(b.weight.Value.Data[ch]) * b.istd[ch]
-		b.coef[3*ch] = float32(a)
-		if b.batchStats {
-			b.coef[3*ch+1] = float32(a * b.sum[ch] / m)
-			b.coef[3*ch+2] = float32(a * b.istd[ch] * b.sumSq[ch] / m)
-		} else {
-			b.coef[3*ch+1], b.coef[3*ch+2] = 0, 0
-		}
-	}
-	for i := range n {
-		for ch := range c {
-			off := (i*c + ch) * hw
-			a, c0, k := b.coef[3*ch], b.coef[3*ch+1], b.coef[3*ch+2]
-			gs, ds := dy.Data[off:off+hw], b.dx.Data[off:off+hw]
-			if !b.batchStats {
-				for j, g := range gs {
-					ds[j] = a * g
-				}
-				continue
-			}
-			mu := float32(b.mean[ch])
-			xs := x.Data[off : off+hw]
-			for j, g := range gs {
-				ds[j] = a*g - c0 - k*(xs[j]-mu)
-			}
-		}
+	for ch := range b.C {
+		gw[ch] += float32(b.gradW[ch])
+		gb[ch] += float32(b.gradB[ch])
 	}
 	return b.dx, nil
+}
+
+// fuse records the ReLU (or nil) whose output masks the gradient in
+// backwardChannels.
+func (b *BatchNorm2d) fuse(r *ReLU) {
+	b.mask = nil
+	if r != nil {
+		b.mask = r.y.Data
+	}
+}
+
+// backwardChannels computes the parameter and input gradients of channels
+// [lo, hi): dx = a·dy − c0 − k·(x − mean) per channel, where a = γ·istd
+// and, with batch statistics, c0 = a·mean(dy) and k = a·istd·mean(dy·x̂).
+func (b *BatchNorm2d) backwardChannels(lo, hi int) {
+	c, n, hw := b.C, b.n, b.hw
+	m := float64(n * hw)
+	mask := b.mask
+	for ch := lo; ch < hi; ch++ {
+		mu32 := float32(b.mean[ch])
+		var sg, sgx float64
+		for i := range n {
+			off := (i*c + ch) * hw
+			var z []float32
+			if mask != nil {
+				z = mask[off : off+hw]
+			}
+			a, bx := planeGradSums(b.grad[off:off+hw], z, b.in[off:off+hw], mu32)
+			sg += a
+			sgx += bx
+		}
+		istd := b.istd[ch]
+		b.gradB[ch] = sg
+		b.gradW[ch] = sgx * istd
+		a := float64(b.weight.Value.Data[ch]) * istd
+		if !b.batchStats {
+			for i := range n {
+				off := (i*c + ch) * hw
+				var z []float32
+				if mask != nil {
+					z = mask[off : off+hw]
+				}
+				scaleGrad(b.out[off:off+hw], b.grad[off:off+hw], z, float32(a))
+			}
+			continue
+		}
+		a32, c0, k := float32(a), float32(a*sg/m), float32(a*istd*sgx*istd/m)
+		for i := range n {
+			off := (i*c + ch) * hw
+			var z []float32
+			if mask != nil {
+				z = mask[off : off+hw]
+			}
+			planeGradInput(b.out[off:off+hw], b.grad[off:off+hw], z, b.in[off:off+hw], a32, c0, k, mu32)
+		}
+	}
 }
 
 // checkState verifies that the parameters and buffers still have C

@@ -284,6 +284,10 @@ func (a *AvgPool2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 // float64.
 type GlobalAvgPool struct {
 	x, y, dx *tensor.Tensor
+	par      par
+	hw       int
+	in, out  []float32 // arguments of the parallel loops
+	fwd, bwd func(lo, hi int)
 }
 
 // String returns PyTorch's name for the layer.
@@ -291,6 +295,9 @@ func (*GlobalAvgPool) String() string { return "AdaptiveAvgPool2d(output_size=1)
 
 // Params returns nil.
 func (*GlobalAvgPool) Params() []*Param { return nil }
+
+// SetThreads sets the goroutines of the plane loops (≤ 0: GOMAXPROCS).
+func (p *GlobalAvgPool) SetThreads(n int) { p.par.threads = n }
 
 // OutputShape returns [N, C, 1, 1].
 func (*GlobalAvgPool) OutputShape(in []int) ([]int, error) {
@@ -301,6 +308,12 @@ func (*GlobalAvgPool) OutputShape(in []int) ([]int, error) {
 		return nil, fmt.Errorf("nn: GlobalAvgPool: %w", err)
 	}
 	return []int{in[0], in[1], 1, 1}, nil
+}
+
+func (p *GlobalAvgPool) init() {
+	if p.fwd == nil {
+		p.fwd, p.bwd = p.forwardPlanes, p.backwardPlanes
+	}
 }
 
 // Forward averages every plane.
@@ -314,15 +327,19 @@ func (p *GlobalAvgPool) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, fmt.Errorf("nn: GlobalAvgPool: empty map in input %v", x.Shape)
 	}
 	p.y = reuse(p.y, out)
-	for i := range p.y.Data {
-		var s float64
-		for _, v := range x.Data[i*hw : (i+1)*hw] {
-			s += float64(v)
-		}
-		p.y.Data[i] = float32(s / float64(hw))
-	}
+	p.init()
+	p.hw, p.in, p.out = hw, x.Data, p.y.Data
+	p.par.run(len(p.y.Data), len(x.Data), p.fwd)
+	p.in, p.out = nil, nil
 	p.x = x
 	return p.y, nil
+}
+
+func (p *GlobalAvgPool) forwardPlanes(lo, hi int) {
+	hw := p.hw
+	for i := lo; i < hi; i++ {
+		p.out[i] = float32(sum64(p.in[i*hw:(i+1)*hw]) / float64(hw))
+	}
 }
 
 // Backward spreads dy/(H·W) over each plane.
@@ -334,15 +351,18 @@ func (p *GlobalAvgPool) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	if err := checkGrad(label("GlobalAvgPool"), dy, out); err != nil {
 		return nil, err
 	}
-	hw := p.x.Shape[2] * p.x.Shape[3]
 	p.dx = reuse(p.dx, p.x.Shape)
-	div := float32(hw)
-	for i, g := range dy.Data {
-		v := g / div
-		row := p.dx.Data[i*hw : (i+1)*hw]
-		for j := range row {
-			row[j] = v
-		}
-	}
+	p.init()
+	p.hw, p.in, p.out = p.x.Shape[2]*p.x.Shape[3], dy.Data, p.dx.Data
+	p.par.run(len(dy.Data), len(p.dx.Data), p.bwd)
+	p.in, p.out = nil, nil
 	return p.dx, nil
+}
+
+func (p *GlobalAvgPool) backwardPlanes(lo, hi int) {
+	hw := p.hw
+	div := float32(hw)
+	for i := lo; i < hi; i++ {
+		fill(p.out[i*hw:(i+1)*hw], p.in[i]/div)
+	}
 }

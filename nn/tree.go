@@ -191,10 +191,39 @@ func SetThreads(l Layer, n int) {
 	})
 }
 
+// SetInputGrad says whether callers of the model's Backward use the
+// gradient with respect to its input. Layers compute it by default; a
+// training loop only needs the parameter gradients, and with need false
+// the layers that see the model's input — the first layer of a Sequential,
+// the body and shortcut of a Residual, the branches of a Concat, down the
+// tree — skip it: for a first convolution that is a third of its backward
+// work. Backward then returns a nil input gradient (or, from a layer that
+// cannot skip it, an unused one). Parameter gradients are unchanged.
+// SetInputGrad(l, true) restores the default.
+func SetInputGrad(l Layer, need bool) {
+	if s, ok := l.(InputGradSetter); ok {
+		s.SetInputGrad(need)
+	}
+}
+
 // ZeroGrad sets every parameter gradient of the model to zero.
 func ZeroGrad(l Layer) {
-	for _, p := range NamedParams(l) {
+	zeroGrad(l)
+}
+
+// zeroGrad is ZeroGrad without building names, so that a training step
+// allocates nothing for it.
+func zeroGrad(l Layer) {
+	if l == nil {
+		return
+	}
+	for _, p := range l.Params() {
 		clear(p.Grad.Data)
+	}
+	if c, ok := l.(Container); ok {
+		for _, ch := range c.Children() {
+			zeroGrad(ch.Layer)
+		}
 	}
 }
 

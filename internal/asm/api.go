@@ -1,0 +1,252 @@
+package asm
+
+import "unsafe"
+
+// Micro-kernel register block: the SGEMM micro-kernel computes an MR x NR
+// tile of C (6 rows x 16 columns = 12 YMM accumulators of 8 floats).
+const (
+	MR = 6
+	NR = 16
+)
+
+// Sgemm6x16 is the SGEMM micro-kernel. With a a packed A micro-panel
+// (kc x 6, column of 6 per k) and b a packed B micro-panel (kc x 16, row of
+// 16 per k) it computes, for i < 6 and j < 16,
+//
+//	s := Σ_{p<kc} a[p*6+i] * b[p*16+j]          (summed in increasing p)
+//	if beta == 0 {
+//		c[i*ldc+j] = alpha*s                    (c is not read: NaN/Inf in c are overwritten)
+//	} else {
+//		c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//	}
+//
+// It panics if kc < 0, ldc < 16, len(a) < 6*kc, len(b) < 16*kc or
+// len(c) < 5*ldc+16. Only the 6x16 tile of c is written.
+func Sgemm6x16(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+	if kc < 0 || ldc < NR || len(a) < MR*kc || len(b) < NR*kc || len(c) < (MR-1)*ldc+NR {
+		panic("asm: Sgemm6x16: bad arguments")
+	}
+	if useAsm.Load() {
+		sgemm6x16AVX2(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta)
+		return
+	}
+	Sgemm6x16Generic(kc, a, b, c, ldc, alpha, beta)
+}
+
+// Sgemm6x8 is the narrow micro-kernel for a last column panel at most 8
+// wide. With a a packed A micro-panel (kc x 6) and b holding kc rows of at
+// least 8 floats with row stride ldb (a packed 16-wide B micro-panel has
+// ldb = 16), it computes, for i < 6 and j < 8,
+//
+//	s := Σ_{p<kc} a[p*6+i] * b[p*ldb+j]    (even and odd p summed separately, then added)
+//	if beta == 0 {
+//		c[i*ldc+j] = alpha*s                (c not read)
+//	} else {
+//		c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//	}
+//
+// It panics if kc < 0, ldb < 8, ldc < 8, len(a) < 6*kc,
+// len(b) < (kc-1)*ldb+8 (kc > 0) or len(c) < 5*ldc+8.
+func Sgemm6x8(kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+	if kc < 0 || ldb < 8 || ldc < 8 || len(a) < MR*kc || (kc > 0 && len(b) < (kc-1)*ldb+8) || len(c) < (MR-1)*ldc+8 {
+		panic("asm: Sgemm6x8: bad arguments")
+	}
+	if useAsm.Load() {
+		sgemm6x8AVX2(kc, unsafe.SliceData(a), unsafe.SliceData(b), ldb, &c[0], ldc, alpha, beta)
+		return
+	}
+	Sgemm6x8Generic(kc, a, b, ldb, c, ldc, alpha, beta)
+}
+
+// Sgemm6x16Prefetch is Sgemm6x16 that also issues, spread over its k loop,
+// prefetches of the cache lines at &pf[0] + p*pfld floats for p < kc (for
+// example the rows of the next B micro-panel of a row-major matrix, packed
+// right after this call). Prefetches are hints: they never fault, may reach
+// beyond len(pf), and do not change the result. An empty pf disables them.
+func Sgemm6x16Prefetch(kc int, a, b, c []float32, ldc int, alpha, beta float32, pf []float32, pfld int) {
+	if kc < 0 || ldc < NR || len(a) < MR*kc || len(b) < NR*kc || len(c) < (MR-1)*ldc+NR {
+		panic("asm: Sgemm6x16Prefetch: bad arguments")
+	}
+	if useAsm.Load() {
+		if len(pf) == 0 {
+			sgemm6x16AVX2(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta)
+			return
+		}
+		sgemm6x16PFAVX2(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta, &pf[0], pfld)
+		return
+	}
+	Sgemm6x16Generic(kc, a, b, c, ldc, alpha, beta)
+}
+
+// Axpy computes y[i] += alpha*x[i] for i < len(x). It panics if
+// len(y) < len(x).
+func Axpy(alpha float32, x, y []float32) {
+	n := len(x)
+	if len(y) < n {
+		panic("asm: Axpy: len(y) < len(x)")
+	}
+	if n == 0 {
+		return
+	}
+	if useAsm.Load() {
+		axpyAVX2(alpha, &x[0], &y[0], n)
+		return
+	}
+	AxpyGeneric(alpha, x, y[:n])
+}
+
+// Dot returns Σ_{i<len(x)} x[i]*y[i] (summation order unspecified). It panics
+// if len(y) < len(x).
+func Dot(x, y []float32) float32 {
+	n := len(x)
+	if len(y) < n {
+		panic("asm: Dot: len(y) < len(x)")
+	}
+	if n == 0 {
+		return 0
+	}
+	if useAsm.Load() {
+		return dotAVX2(&x[0], &y[0], n)
+	}
+	return DotGeneric(x, y[:n])
+}
+
+// Scale computes x[i] *= alpha for i < len(x).
+func Scale(alpha float32, x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	if useAsm.Load() {
+		scaleAVX2(alpha, &x[0], len(x))
+		return
+	}
+	ScaleGeneric(alpha, x)
+}
+
+// AddBias computes x[i] += bias for i < len(x) (the per-channel bias epilogue
+// of a convolution output row).
+func AddBias(bias float32, x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	if useAsm.Load() {
+		addBiasAVX2(bias, &x[0], len(x))
+		return
+	}
+	AddBiasGeneric(bias, x)
+}
+
+// AddBiasRelu computes, for i < len(x),
+//
+//	v := x[i] + bias
+//	if v < 0 { v = 0 }
+//	x[i] = v
+//
+// so NaN propagates and a -0 sum stays -0 (this is exactly VMAXPS(0, v)).
+func AddBiasRelu(bias float32, x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	if useAsm.Load() {
+		addBiasReluAVX2(bias, &x[0], len(x))
+		return
+	}
+	AddBiasReluGeneric(bias, x)
+}
+
+// PackNR scatters one row of B into npan consecutive NR-wide packed
+// micro-panels (the inner loop of GEMM B packing):
+//
+//	for jp := 0; jp < npan; jp++ {
+//		copy(dst[jp*stride:jp*stride+16], src[jp*16:jp*16+16])
+//	}
+//
+// It panics if stride < 16, len(src) < 16*npan or
+// len(dst) < (npan-1)*stride+16 (npan > 0).
+func PackNR(dst []float32, stride int, src []float32, npan int) {
+	if npan <= 0 {
+		return
+	}
+	if stride < NR || len(src) < NR*npan || len(dst) < (npan-1)*stride+NR {
+		panic("asm: PackNR: bad arguments")
+	}
+	if useAsm.Load() {
+		packNRAVX2(&dst[0], stride, &src[0], npan)
+		return
+	}
+	PackNRGeneric(dst, stride, src, npan)
+}
+
+// PackPanelNR packs one NR-wide micro-panel of a row-major matrix (the B
+// operand of GEMM packed just before use):
+//
+//	for p := 0; p < kc; p++ {
+//		copy(dst[p*16:p*16+16], src[p*ld:p*ld+16])
+//	}
+//
+// The assembly also prefetches the 16 floats that follow each source row
+// segment (the next micro-panel), which may lie beyond len(src); prefetches
+// never fault. It panics if ld < 16, len(dst) < 16*kc or
+// len(src) < (kc-1)*ld+16 (kc > 0).
+func PackPanelNR(kc int, dst, src []float32, ld int) {
+	if kc <= 0 {
+		return
+	}
+	if ld < NR || len(dst) < NR*kc || len(src) < (kc-1)*ld+NR {
+		panic("asm: PackPanelNR: bad arguments")
+	}
+	if useAsm.Load() {
+		packPanelNRAVX2(kc, &dst[0], &src[0], ld)
+		return
+	}
+	PackPanelNRGeneric(kc, dst, src, ld)
+}
+
+// PackMR packs one MR-row micro-panel of a row-major matrix (the A operand
+// of GEMM): it interleaves 6 rows of kc elements,
+//
+//	for p := 0; p < kc; p++ {
+//		for i := 0; i < 6; i++ {
+//			dst[p*6+i] = src[i*ld+p]
+//		}
+//	}
+//
+// It panics if ld < 1, len(dst) < 6*kc or len(src) < 5*ld+kc (kc > 0).
+func PackMR(kc int, dst, src []float32, ld int) {
+	if kc <= 0 {
+		return
+	}
+	if ld < 1 || len(dst) < MR*kc || len(src) < (MR-1)*ld+kc {
+		panic("asm: PackMR: bad arguments")
+	}
+	if useAsm.Load() {
+		packMRAVX2(kc, &dst[0], &src[0], ld)
+		return
+	}
+	PackMRGeneric(kc, dst, src, ld)
+}
+
+// PackPanelNRTrans packs one NR-wide micro-panel of the transpose of a
+// row-major matrix (the B operand of GEMM when B is stored n×k): 16 source
+// rows of kc elements become kc packed rows of 16,
+//
+//	for p := 0; p < kc; p++ {
+//		for j := 0; j < 16; j++ {
+//			dst[p*16+j] = src[j*ld+p]
+//		}
+//	}
+//
+// It panics if ld < 1, len(dst) < 16*kc or len(src) < 15*ld+kc (kc > 0).
+func PackPanelNRTrans(kc int, dst, src []float32, ld int) {
+	if kc <= 0 {
+		return
+	}
+	if ld < 1 || len(dst) < NR*kc || len(src) < (NR-1)*ld+kc {
+		panic("asm: PackPanelNRTrans: bad arguments")
+	}
+	if useAsm.Load() {
+		packPanelNRTransAVX2(kc, &dst[0], &src[0], ld)
+		return
+	}
+	PackPanelNRTransGeneric(kc, dst, src, ld)
+}

@@ -1,0 +1,437 @@
+package asm
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"testing"
+)
+
+const eps32 = 1.0 / (1 << 23) // float32 machine epsilon
+
+// tol is the allowed |got-want| for a length-k dot product whose terms have
+// absolute sum mag: 4·k·eps32·mag (the classical γ_k bound with slack for
+// FMA-vs-separate rounding and different summation orders), plus a tiny
+// absolute floor for exact-zero cases.
+func tol(k int, mag float64) float64 { return 4*float64(k+1)*eps32*mag + 1e-30 }
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.Float64()*2 - 1)
+	}
+	return s
+}
+
+func requireAsm(t testing.TB) {
+	if !HasAVX2FMA {
+		t.Skip("no AVX2+FMA assembly on this build/CPU")
+	}
+}
+
+func TestEnvAndSwitch(t *testing.T) {
+	if os.Getenv(EnvImpl) == "generic" && UsingAsm() {
+		t.Fatal("CONVKIT_IMPL=generic but asm in use")
+	}
+	prev := SetUseAsm(false)
+	if UsingAsm() {
+		t.Fatal("SetUseAsm(false) did not switch")
+	}
+	SetUseAsm(true)
+	if UsingAsm() != HasAVX2FMA {
+		t.Fatal("SetUseAsm(true) must follow HasAVX2FMA")
+	}
+	SetUseAsm(prev)
+}
+
+func TestSgemm6x16(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, kc := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 31, 64, 255, 256, 513} {
+		for _, ldc := range []int{16, 17, 40} {
+			for _, ab := range [][2]float32{{1, 0}, {1, 1}, {-0.5, 2}, {2, float32(math.Copysign(0, -1))}, {0, 0.5}} {
+				alpha, beta := ab[0], ab[1]
+				a := randSlice(r, 6*kc)
+				b := randSlice(r, 16*kc)
+				clen := 5*ldc + 16 + 7 // guard tail
+				c0 := randSlice(r, clen)
+				if beta == 0 {
+					for i := range c0 {
+						c0[i] = float32(math.NaN())
+					}
+				}
+				want := make([]float32, clen)
+				copy(want, c0)
+				Sgemm6x16Generic(kc, a, b, want, ldc, alpha, beta)
+				pf := randSlice(r, 64) // prefetch target; the hints run past its end
+				for variant := range 4 {
+					useA := variant&1 != 0
+					if useA && !HasAVX2FMA {
+						continue
+					}
+					prev := SetUseAsm(useA)
+					got := make([]float32, clen)
+					copy(got, c0)
+					if variant < 2 {
+						Sgemm6x16(kc, a, b, got, ldc, alpha, beta)
+					} else {
+						Sgemm6x16Prefetch(kc, a, b, got, ldc, alpha, beta, pf, 1000)
+					}
+					SetUseAsm(prev)
+					for idx := range got {
+						i, j := idx/ldc, idx%ldc
+						inTile := i < 6 && j < 16
+						if !inTile {
+							if math.Float32bits(got[idx]) != math.Float32bits(c0[idx]) {
+								t.Fatalf("kc=%d ldc=%d asm=%v: wrote outside tile at %d", kc, ldc, useA, idx)
+							}
+							continue
+						}
+						// reference in float64
+						var s, mag float64
+						for p := range kc {
+							v := float64(a[p*6+i]) * float64(b[p*16+j])
+							s += v
+							mag += math.Abs(v)
+						}
+						ref := float64(alpha) * s
+						m := math.Abs(float64(alpha)) * mag
+						if beta != 0 {
+							ref += float64(beta) * float64(c0[idx])
+							m += math.Abs(float64(beta) * float64(c0[idx]))
+						}
+						if d := math.Abs(float64(got[idx]) - ref); !(d <= tol(kc, m)) {
+							t.Fatalf("kc=%d ldc=%d alpha=%v beta=%v asm=%v (%d,%d): got %v want %v", kc, ldc, alpha, beta, useA, i, j, got[idx], ref)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestSgemm6x16Panics(t *testing.T) {
+	mustPanic := func(name string, f func()) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Errorf("%s: no panic", name)
+			}
+		}()
+		f()
+	}
+	a, b, c := make([]float32, 6*4), make([]float32, 16*4), make([]float32, 5*16+16)
+	mustPanic("short a", func() { Sgemm6x16(5, a, make([]float32, 16*5), c, 16, 1, 0) })
+	mustPanic("short b", func() { Sgemm6x16(4, a, b[:63], c, 16, 1, 0) })
+	mustPanic("short c", func() { Sgemm6x16(4, a, b, c[:95], 16, 1, 0) })
+	mustPanic("ldc", func() { Sgemm6x16(4, a, b, c, 15, 1, 0) })
+	mustPanic("kc<0", func() { Sgemm6x16(-1, a, b, c, 16, 1, 0) })
+}
+
+var vecLens = []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 1031}
+
+func impls(t *testing.T, f func(t *testing.T)) {
+	for _, useA := range []bool{false, true} {
+		name := "generic"
+		if useA {
+			name = "asm"
+		}
+		t.Run(name, func(t *testing.T) {
+			if useA {
+				requireAsm(t)
+			}
+			prev := SetUseAsm(useA)
+			defer SetUseAsm(prev)
+			f(t)
+		})
+	}
+}
+
+func TestAxpy(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 4))
+		for _, n := range vecLens {
+			x := randSlice(r, n)
+			y0 := randSlice(r, n+5) // y longer than x: tail must stay
+			y := append([]float32(nil), y0...)
+			Axpy(0.75, x, y)
+			for i := range y {
+				if i >= n {
+					if math.Float32bits(y[i]) != math.Float32bits(y0[i]) {
+						t.Fatalf("n=%d: y[%d] beyond len(x) modified", n, i)
+					}
+					continue
+				}
+				want := float64(y0[i]) + 0.75*float64(x[i])
+				if math.Abs(float64(y[i])-want) > 2*eps32*(math.Abs(float64(y0[i]))+math.Abs(float64(x[i]))) {
+					t.Fatalf("n=%d i=%d got %v want %v", n, i, y[i], want)
+				}
+			}
+		}
+	})
+}
+
+func TestDot(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for _, n := range vecLens {
+			x, y := randSlice(r, n), randSlice(r, n+3)
+			var s, mag float64
+			for i := range n {
+				s += float64(x[i]) * float64(y[i])
+				mag += math.Abs(float64(x[i]) * float64(y[i]))
+			}
+			if got := Dot(x, y); math.Abs(float64(got)-s) > tol(n, mag) {
+				t.Fatalf("n=%d got %v want %v", n, got, s)
+			}
+		}
+	})
+}
+
+func TestElementwise(t *testing.T) {
+	nan := float32(math.NaN())
+	negz := float32(math.Copysign(0, -1))
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(7, 8))
+		for _, n := range vecLens {
+			x0 := randSlice(r, n+4)
+			if n > 2 {
+				x0[0], x0[1] = nan, negz
+			}
+			type op struct {
+				name string
+				f    func([]float32)
+				ref  func(float32) float32
+			}
+			ops := []op{
+				{"Scale", func(x []float32) { Scale(-1.5, x) }, func(v float32) float32 { return v * -1.5 }},
+				{"AddBias", func(x []float32) { AddBias(0.25, x) }, func(v float32) float32 { return v + 0.25 }},
+				{"AddBiasRelu", func(x []float32) { AddBiasRelu(0.1, x) }, func(v float32) float32 {
+					v += 0.1
+					if v < 0 {
+						v = 0
+					}
+					return v
+				}},
+				{"Relu-negzero", func(x []float32) { AddBiasRelu(negz, x) }, func(v float32) float32 {
+					v += negz
+					if v < 0 {
+						v = 0
+					}
+					return v
+				}},
+			}
+			for _, o := range ops {
+				x := append([]float32(nil), x0...)
+				o.f(x[:n])
+				for i := range x {
+					want := x0[i]
+					if i < n {
+						want = o.ref(x0[i])
+					}
+					if math.Float32bits(x[i]) != math.Float32bits(want) {
+						t.Fatalf("%s n=%d i=%d: got %v (%#x) want %v (%#x)", o.name, n, i, x[i], math.Float32bits(x[i]), want, math.Float32bits(want))
+					}
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkSgemm6x16 runs the micro-kernel on L1-resident panels (kc=256):
+// an upper bound for what the blocked GEMM can reach.
+func BenchmarkSgemm6x16(b *testing.B) {
+	for _, useA := range []bool{true, false} {
+		name := "generic"
+		if useA {
+			name = "asm"
+		}
+		b.Run(name, func(b *testing.B) {
+			if useA {
+				requireAsm(b)
+			}
+			prev := SetUseAsm(useA)
+			defer SetUseAsm(prev)
+			const kc = 256
+			r := rand.New(rand.NewPCG(1, 1))
+			a, bb, c := randSlice(r, 6*kc), randSlice(r, 16*kc), make([]float32, 6*16)
+			for b.Loop() {
+				Sgemm6x16(kc, a, bb, c, 16, 1, 1)
+			}
+			b.ReportMetric(float64(2*6*16*kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+func BenchmarkAxpy1024(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	x, y := randSlice(r, 1024), randSlice(r, 1024)
+	for b.Loop() {
+		Axpy(1e-3, x, y)
+	}
+	b.ReportMetric(2*1024*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+func BenchmarkDot1024(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	x, y := randSlice(r, 1024), randSlice(r, 1024)
+	var s float32
+	for b.Loop() {
+		s += Dot(x, y)
+	}
+	_ = s
+	b.ReportMetric(2*1024*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+func TestPackNR(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(9, 9))
+		for _, npan := range []int{0, 1, 2, 3, 7} {
+			for _, stride := range []int{16, 20, 64} {
+				src := randSlice(r, npan*16+3)
+				n := max(0, (npan-1)*stride+16) + 5
+				dst := make([]float32, n)
+				for i := range dst {
+					dst[i] = -7
+				}
+				PackNR(dst, stride, src, npan)
+				for i, v := range dst {
+					want := float32(-7)
+					if jp, j := i/stride, i%stride; jp < npan && j < 16 {
+						want = src[jp*16+j]
+					}
+					if v != want {
+						t.Fatalf("npan=%d stride=%d: dst[%d]=%v want %v", npan, stride, i, v, want)
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestPackPanelNR(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(10, 10))
+		for _, kc := range []int{0, 1, 2, 5, 64} {
+			for _, ld := range []int{16, 17, 40} {
+				src := randSlice(r, max(0, (kc-1)*ld+16))
+				dst := make([]float32, kc*16+4)
+				for i := range dst {
+					dst[i] = -7
+				}
+				PackPanelNR(kc, dst, src, ld)
+				for i, v := range dst {
+					want := float32(-7)
+					if i < kc*16 {
+						want = src[(i/16)*ld+i%16]
+					}
+					if v != want {
+						t.Fatalf("kc=%d ld=%d: dst[%d]=%v want %v", kc, ld, i, v, want)
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestPackMR(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(11, 11))
+		for _, kc := range []int{0, 1, 2, 7, 8, 9, 10, 16, 17, 25, 256} {
+			for _, ld := range []int{kc + 1, kc + 13} {
+				src := randSlice(r, 5*ld+kc)
+				dst := make([]float32, 6*kc+9)
+				for i := range dst {
+					dst[i] = -7
+				}
+				PackMR(kc, dst, src, ld)
+				for i, v := range dst {
+					want := float32(-7)
+					if i < 6*kc {
+						want = src[(i%6)*ld+i/6]
+					}
+					if v != want {
+						t.Fatalf("kc=%d ld=%d: dst[%d]=%v want %v", kc, ld, i, v, want)
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestSgemm6x8(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 12))
+	for _, kc := range []int{0, 1, 2, 3, 4, 5, 8, 31, 256, 257} {
+		for _, ld := range [][2]int{{8, 8}, {16, 16}, {13, 21}} {
+			ldb, ldc := ld[0], ld[1]
+			for _, ab := range [][2]float32{{1, 0}, {1, 1}, {-0.5, 2}} {
+				alpha, beta := ab[0], ab[1]
+				a := randSlice(r, 6*kc)
+				b := randSlice(r, max(0, (kc-1)*ldb+8))
+				clen := 5*ldc + 8 + 5
+				c0 := randSlice(r, clen)
+				if beta == 0 {
+					for i := range c0 {
+						c0[i] = float32(math.NaN())
+					}
+				}
+				for _, useA := range []bool{false, true} {
+					if useA && !HasAVX2FMA {
+						continue
+					}
+					prev := SetUseAsm(useA)
+					got := append([]float32(nil), c0...)
+					Sgemm6x8(kc, a, b, ldb, got, ldc, alpha, beta)
+					SetUseAsm(prev)
+					for idx := range got {
+						i, j := idx/ldc, idx%ldc
+						if i >= 6 || j >= 8 {
+							if math.Float32bits(got[idx]) != math.Float32bits(c0[idx]) {
+								t.Fatalf("kc=%d ldb=%d ldc=%d asm=%v: wrote outside tile at %d", kc, ldb, ldc, useA, idx)
+							}
+							continue
+						}
+						var s, mag float64
+						for p := range kc {
+							v := float64(a[p*6+i]) * float64(b[p*ldb+j])
+							s += v
+							mag += math.Abs(v)
+						}
+						ref, m := float64(alpha)*s, math.Abs(float64(alpha))*mag
+						if beta != 0 {
+							ref += float64(beta) * float64(c0[idx])
+							m += math.Abs(float64(beta) * float64(c0[idx]))
+						}
+						if d := math.Abs(float64(got[idx]) - ref); !(d <= tol(kc, m)) {
+							t.Fatalf("kc=%d ldb=%d asm=%v (%d,%d): got %v want %v", kc, ldb, useA, i, j, got[idx], ref)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestPackPanelNRTrans(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(13, 13))
+		for _, kc := range []int{0, 1, 3, 7, 8, 9, 16, 23, 256} {
+			for _, ld := range []int{kc + 1, kc + 9} {
+				src := randSlice(r, 15*ld+kc)
+				dst := make([]float32, 16*kc+5)
+				for i := range dst {
+					dst[i] = -7
+				}
+				PackPanelNRTrans(kc, dst, src, ld)
+				for i, v := range dst {
+					want := float32(-7)
+					if i < 16*kc {
+						want = src[(i%16)*ld+i/16]
+					}
+					if v != want {
+						t.Fatalf("kc=%d ld=%d: dst[%d]=%v want %v", kc, ld, i, v, want)
+					}
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,73 @@
+//go:build amd64 && !purego
+
+package asm
+
+import "golang.org/x/sys/cpu"
+
+const haveAsmImpl = true
+
+func cpuHasAVX2FMA() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
+
+// sgemm6x16AVX2 is the assembly body of Sgemm6x16; see Sgemm6x16 for the
+// loop. a holds 6*kc floats, b 16*kc floats, c a 6x16 tile with row stride
+// ldc (in elements). When kc == 0, a and b are not read.
+//
+//go:noescape
+func sgemm6x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// axpyAVX2: y[i] += alpha*x[i] for i < n.
+//
+//go:noescape
+func axpyAVX2(alpha float32, x, y *float32, n int)
+
+// dotAVX2 returns Σ_{i<n} x[i]*y[i] (8-lane x 4 partial sums).
+//
+//go:noescape
+func dotAVX2(x, y *float32, n int) float32
+
+// scaleAVX2: x[i] *= alpha for i < n.
+//
+//go:noescape
+func scaleAVX2(alpha float32, x *float32, n int)
+
+// addBiasAVX2: x[i] += bias for i < n.
+//
+//go:noescape
+func addBiasAVX2(bias float32, x *float32, n int)
+
+// addBiasReluAVX2: x[i] = max(x[i]+bias, 0) for i < n (NaN propagates).
+//
+//go:noescape
+func addBiasReluAVX2(bias float32, x *float32, n int)
+
+// packNRAVX2: for jp < npan: dst[jp*stride : jp*stride+16] = src[jp*16 : jp*16+16].
+//
+//go:noescape
+func packNRAVX2(dst *float32, stride int, src *float32, npan int)
+
+// packPanelNRAVX2: for p < kc: dst[p*16 : p*16+16] = src[p*ld : p*ld+16],
+// prefetching src[p*ld+16 : p*ld+32] (the next panel's row) into L1.
+//
+//go:noescape
+func packPanelNRAVX2(kc int, dst, src *float32, ld int)
+
+// sgemm6x16PFAVX2 is sgemm6x16AVX2 plus one prefetch per k step of the line
+// at pf + p*pfld floats (p < kc).
+//
+//go:noescape
+func sgemm6x16PFAVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32, pf *float32, pfld int)
+
+// packMRAVX2: for p < kc, i < 6: dst[p*6+i] = src[i*ld+p].
+//
+//go:noescape
+func packMRAVX2(kc int, dst, src *float32, ld int)
+
+// sgemm6x8AVX2 is the assembly body of Sgemm6x8.
+//
+//go:noescape
+func sgemm6x8AVX2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+// packPanelNRTransAVX2: for p < kc, j < 16: dst[p*16+j] = src[j*ld+p].
+//
+//go:noescape
+func packPanelNRTransAVX2(kc int, dst, src *float32, ld int)

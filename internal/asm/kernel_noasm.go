@@ -1,0 +1,71 @@
+//go:build !amd64 || purego
+
+package asm
+
+import "unsafe"
+
+// Without assembly (other architectures, or -tags purego) the asm entry
+// points exist only so that the dispatching wrappers compile; HasAVX2FMA is
+// false, so they are never selected, and if they were they would compute the
+// same results through the Go twins.
+
+const haveAsmImpl = false
+
+func cpuHasAVX2FMA() bool { return false }
+
+func sgemm6x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
+	Sgemm6x16Generic(kc, unsafe.Slice(a, 6*kc), unsafe.Slice(b, 16*kc),
+		unsafe.Slice(c, 5*ldc+16), ldc, alpha, beta)
+}
+
+func axpyAVX2(alpha float32, x, y *float32, n int) {
+	AxpyGeneric(alpha, unsafe.Slice(x, n), unsafe.Slice(y, n))
+}
+
+func dotAVX2(x, y *float32, n int) float32 {
+	return DotGeneric(unsafe.Slice(x, n), unsafe.Slice(y, n))
+}
+
+func scaleAVX2(alpha float32, x *float32, n int) { ScaleGeneric(alpha, unsafe.Slice(x, n)) }
+
+func addBiasAVX2(bias float32, x *float32, n int) { AddBiasGeneric(bias, unsafe.Slice(x, n)) }
+
+func addBiasReluAVX2(bias float32, x *float32, n int) {
+	AddBiasReluGeneric(bias, unsafe.Slice(x, n))
+}
+
+func packNRAVX2(dst *float32, stride int, src *float32, npan int) {
+	if npan > 0 {
+		PackNRGeneric(unsafe.Slice(dst, (npan-1)*stride+NR), stride, unsafe.Slice(src, npan*NR), npan)
+	}
+}
+
+func packPanelNRAVX2(kc int, dst, src *float32, ld int) {
+	if kc > 0 {
+		PackPanelNRGeneric(kc, unsafe.Slice(dst, kc*NR), unsafe.Slice(src, (kc-1)*ld+NR), ld)
+	}
+}
+
+func sgemm6x16PFAVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32, pf *float32, pfld int) {
+	sgemm6x16AVX2(kc, a, b, c, ldc, alpha, beta)
+}
+
+func packMRAVX2(kc int, dst, src *float32, ld int) {
+	if kc > 0 {
+		PackMRGeneric(kc, unsafe.Slice(dst, kc*MR), unsafe.Slice(src, (MR-1)*ld+kc), ld)
+	}
+}
+
+func sgemm6x8AVX2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32) {
+	nb := 0
+	if kc > 0 {
+		nb = (kc-1)*ldb + 8
+	}
+	Sgemm6x8Generic(kc, unsafe.Slice(a, 6*kc), unsafe.Slice(b, nb), ldb, unsafe.Slice(c, 5*ldc+8), ldc, alpha, beta)
+}
+
+func packPanelNRTransAVX2(kc int, dst, src *float32, ld int) {
+	if kc > 0 {
+		PackPanelNRTransGeneric(kc, unsafe.Slice(dst, kc*NR), unsafe.Slice(src, (NR-1)*ld+kc), ld)
+	}
+}

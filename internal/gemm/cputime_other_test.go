@@ -1,0 +1,5 @@
+//go:build !linux
+
+package gemm
+
+func threadCPUSeconds() (float64, bool) { return 0, false }

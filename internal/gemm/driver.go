@@ -1,0 +1,312 @@
+package gemm
+
+import "github.com/convkit/convkit/internal/asm"
+
+// workspace is one worker's scratch: the packed B block and the edge tile.
+type workspace struct {
+	b    []float32
+	tile [MR * NR]float32
+}
+
+var wsPool freeList[workspace]
+
+func (ws *workspace) bufB(n int) []float32 {
+	if cap(ws.b) < n {
+		ws.b = make([]float32, n)
+	}
+	return ws.b[:n]
+}
+
+// job is one parallel call: either packing A (packing set) or the
+// multiplication of a packed A by B over a tm×tn grid of C rectangles.
+type job struct {
+	team
+
+	pa *PackedA
+
+	// packing phase
+	packing bool
+	transA  bool
+	a       []float32
+	lda     int
+	perPack int // micro-panels per part
+
+	// multiply phase
+	transB      bool
+	n           int
+	alpha, beta float32
+	b           []float32
+	ldb         int
+	c           []float32
+	ldc         int
+	tn          int // grid columns
+	mPer, nPer  int // micro-panels (rows of MR / columns of NR) per part
+}
+
+var jobPool freeList[job]
+
+func (j *job) runPart(part int) {
+	if j.packing {
+		ir0 := part * j.perPack
+		packAPanels(j.pa, j.transA, j.a, j.lda, ir0, min(ir0+j.perPack, j.pa.panels))
+		return
+	}
+	pm, pn := part/j.tn, part%j.tn
+	ir0, c0 := pm*j.mPer, pn*j.nPer*NR
+	ir1, c1 := min(ir0+j.mPer, j.pa.panels), min(c0+j.nPer*NR, j.n)
+	if ir0 >= ir1 || c0 >= c1 {
+		return
+	}
+	ws := wsPool.get()
+	macroKernel(ws, j.pa, ir0, ir1, c0, c1, j.transB, j.alpha, j.b, j.ldb, j.beta, j.c, j.ldc)
+	wsPool.put(ws)
+}
+
+// release clears references (so pooled jobs do not pin user memory) and
+// returns j to the free list; called by the job's last participant.
+func (j *job) release() {
+	j.pa, j.a, j.b, j.c = nil, nil, nil, nil
+	jobPool.put(j)
+}
+
+// packAParallel fills pa (already reset) from op(A), splitting the
+// micro-panels across up to threads goroutines when A is large enough.
+func packAParallel(threads int, pa *PackedA, transA bool, a []float32, lda int) {
+	if threads <= 1 || pa.panels*MR*pa.k < 1<<16 {
+		packAPanels(pa, transA, a, lda, 0, pa.panels)
+		return
+	}
+	j := jobPool.get()
+	j.pa, j.packing, j.transA, j.a, j.lda = pa, true, transA, a, lda
+	parts := min(pa.panels, 4*threads)
+	j.perPack = (pa.panels + parts - 1) / parts
+	j.run((pa.panels+j.perPack-1)/j.perPack, threads-1)
+}
+
+// multiply computes C = alpha·A·op(B) + beta·C for packed A with up to
+// threads goroutines. The thread grid tm×tn comes from partition; each
+// split dimension is then cut into a few parts per thread (4 along n, where
+// parts cost nothing extra; 2 along m, where every part packs its own copy
+// of B) for dynamic load balancing, keeping parts of at least
+// minFlopsPerThread/2.
+func multiply(threads int, pa *PackedA, transB bool, n int, alpha float32, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	np := (n + NR - 1) / NR
+	tm, tn := partition(threads, pa.panels, n)
+	if tm*tn == 1 {
+		ws := wsPool.get()
+		macroKernel(ws, pa, 0, pa.panels, 0, n, transB, alpha, b, ldb, beta, c, ldc)
+		wsPool.put(ws)
+		return
+	}
+	flops := 2 * float64(pa.m) * float64(n) * float64(pa.k)
+	maxParts := max(tm*tn, int(flops/float64(minFlopsPerThread/2)))
+	cm, cn := tm, tn
+	if tn > 1 {
+		cn = min(np, 4*tn)
+	}
+	if tm > 1 {
+		cm = min(pa.panels, 2*tm)
+	}
+	for cm*cn > maxParts && (cm > tm || cn > tn) {
+		if cn > tn {
+			cn--
+		} else {
+			cm--
+		}
+	}
+	j := jobPool.get()
+	j.pa, j.packing = pa, false
+	j.transB, j.n, j.alpha, j.beta = transB, n, alpha, beta
+	j.b, j.ldb, j.c, j.ldc = b, ldb, c, ldc
+	j.mPer = (pa.panels + cm - 1) / cm
+	j.nPer = (np + cn - 1) / cn
+	cm = (pa.panels + j.mPer - 1) / j.mPer // drop empty parts
+	cn = (np + j.nPer - 1) / j.nPer
+	j.tn = cn
+	j.run(cm*cn, tm*tn-1)
+}
+
+// partition picks a tm×tn grid (tm·tn ≤ threads) of C rectangles, aligned to
+// micro-tiles, for mp A micro-panels and n columns, minimising the estimated
+// time of the busiest part. Per k step a 6×16 tile costs ~6 cycles and a
+// column panel of at most 8 (6×8 kernel) ~3; packing a B micro-panel costs
+// ~1.5 cycles, and an m-split packs all of B in every part while an n-split
+// packs only its own columns. Ties go to fewer threads, then to splitting n.
+func partition(threads, mp, n int) (tm, tn int) {
+	np := (n + NR - 1) / NR
+	// cost of a part with r A micro-panels and columns [c0, c1), in half
+	// cycles per k step
+	cost := func(r, c0, c1 int) int {
+		w := c1 - c0
+		half := 2 * (w / NR) // half-width units of tile work per A panel
+		switch rem := w % NR; {
+		case rem > 8:
+			half += 2
+		case rem > 0:
+			half++
+		}
+		return 6*r*half + 3*((w+NR-1)/NR)
+	}
+	tm, tn = 1, 1
+	best := cost(mp, 0, n)
+	for t := 2; t <= threads; t++ {
+		for r := 1; r <= t; r++ {
+			if t%r != 0 {
+				continue
+			}
+			q := t / r
+			if r > mp || q > np {
+				continue
+			}
+			mpp := (mp + r - 1) / r
+			npp := (np + q - 1) / q
+			worst := 0
+			for pn := range q { // parts differ only in their columns
+				c0, c1 := pn*npp*NR, min((pn+1)*npp*NR, n)
+				if c0 < c1 {
+					worst = max(worst, cost(mpp, c0, c1))
+				}
+			}
+			if worst < best {
+				best, tm, tn = worst, r, q
+			}
+		}
+	}
+	return tm, tn
+}
+
+// macroKernel computes the C rectangle rows [ir0·MR, min(ir1·MR, m)) ×
+// columns [c0, c1) (c0 a multiple of NR).
+//
+// When the part's A rows fit one mc block, or all its packed A panels fit in
+// L2, B is packed one micro-panel at a time right before use
+// (macroKernelSmallM); otherwise the BLIS loop nest jc (nc) → pc (kc, pack B
+// block) → ic (mc) → jr (NR) → ir (MR) → micro-kernel is used.
+func macroKernel(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, transB bool, alpha float32, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if ir1-ir0 <= mcMax/MR || (ir1-ir0)*MR*pa.k <= aResidentMaxFloats {
+		macroKernelSmallM(ws, pa, ir0, ir1, c0, c1, transB, alpha, b, ldb, beta, c, ldc)
+		return
+	}
+	k, kc := pa.k, pa.kc
+	nc := blockSize(c1-c0, ncMax, NR)
+	mcp := blockSize(ir1-ir0, mcMax/MR, 1) // micro-panels per ic block
+	for jc := c0; jc < c1; jc += nc {
+		ncb := min(nc, c1-jc)
+		npan := (ncb + NR - 1) / NR
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			betaEff := beta // the first depth block applies beta, later ones accumulate
+			if pc > 0 {
+				betaEff = 1
+			}
+			bbuf := ws.bufB(npan * kcb * NR)
+			packB(bbuf, transB, b, ldb, pc, kcb, jc, ncb)
+			ablk := pa.data[pc*pa.panels*MR:]
+			for ic := ir0; ic < ir1; ic += mcp {
+				icEnd := min(ic+mcp, ir1)
+				for jp := range npan {
+					col := jc + jp*NR
+					tileColumn(ws, pa.m, ablk, bbuf[jp*kcb*NR:(jp+1)*kcb*NR], kcb, ic, icEnd, col, min(NR, c1-col), alpha, betaEff, c, ldc, nil, 0)
+				}
+			}
+		}
+	}
+}
+
+// macroKernelSmallM is the loop nest for a short A (at most one mc block of
+// rows): every B micro-panel (kc×NR) is packed into an L1-resident buffer
+// right before the part's MR-panels use it, and the first micro-kernel call
+// on it prefetches the rows of the next micro-panel, so the B stream from
+// memory overlaps the FMAs. Compared with packing a whole kc×nc block first,
+// this never writes a multi-MiB packed block out to L3 and reads it back,
+// which matters when each B element is used by few rows of A (im2col and
+// pointwise convolutions with few output channels).
+//
+// If all depth blocks of the part's A fit in L2 (aResidentMaxFloats) the
+// order is column panel → depth block, so each C tile stays in L1 across
+// the depth blocks; otherwise depth block → column panel, so only one A
+// depth block (≤ mc×kc) needs to stay resident and C is revisited once per
+// depth block.
+func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, transB bool, alpha float32, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	k, kc := pa.k, pa.kc
+	nPC := (k + kc - 1) / kc        // depth blocks
+	nCol := (c1 - c0 + NR - 1) / NR // column micro-panels
+	colOuter := (ir1-ir0)*MR*k <= aResidentMaxFloats
+	step := func(s int) (col, pc int) { // s-th (column panel, depth block) visited
+		if colOuter {
+			return c0 + s/nPC*NR, s % nPC * kc
+		}
+		return c0 + s%nCol*NR, s / nCol * kc
+	}
+	panel := ws.bufB(kc * NR)
+	for s, steps := 0, nPC*nCol; s < steps; s++ {
+		col, pc := step(s)
+		nr := min(NR, c1-col)
+		kcb := min(kc, k-pc)
+		betaEff := beta // the first depth block applies beta, later ones accumulate
+		if pc > 0 {
+			betaEff = 1
+		}
+		bp := panel[:kcb*NR]
+		switch {
+		case transB:
+			packBPanelT(bp, b, ldb, pc, kcb, col, nr)
+		case nr == NR:
+			asm.PackPanelNR(kcb, bp, b[pc*ldb+col:], ldb)
+		default:
+			packBPanelN(bp, b, ldb, pc, kcb, col, nr)
+		}
+		// Rows of the next micro-panel to pack (B stored k×n only: there
+		// they are kcb lines ldb apart).
+		var pf []float32
+		if !transB && s+1 < steps {
+			nextCol, nextPc := step(s + 1)
+			pf = b[nextPc*ldb+nextCol:]
+		}
+		tileColumn(ws, pa.m, pa.data[pc*pa.panels*MR:], bp, kcb, ir0, ir1, col, nr, alpha, betaEff, c, ldc, pf, ldb)
+	}
+}
+
+// tileColumn runs the micro-kernel for A micro-panels [ir0, ir1) of the
+// depth block ablk against one packed B micro-panel bp (kcb deep), updating
+// C columns [col, col+nr). Full tiles go straight to C; edge tiles go
+// through the scratch tile and mergeTile. A panel at most 8 wide (the last
+// one) uses the 6×8 kernel, halving the work wasted on zero padding
+// (n = 49: 56 computed columns instead of 64). If pf is not empty, the
+// first micro-kernel call also prefetches kcb lines at pf[p*pfld].
+func tileColumn(ws *workspace, m int, ablk, bp []float32, kcb, ir0, ir1, col, nr int, alpha, beta float32, c []float32, ldc int, pf []float32, pfld int) {
+	for ir := ir0; ir < ir1; ir++ {
+		ap := ablk[ir*kcb*MR : (ir+1)*kcb*MR]
+		row := ir * MR
+		mr := min(MR, m-row)
+		switch {
+		case nr <= 8 && mr == MR && nr == 8:
+			asm.Sgemm6x8(kcb, ap, bp, NR, c[row*ldc+col:], ldc, alpha, beta)
+		case nr <= 8:
+			asm.Sgemm6x8(kcb, ap, bp, NR, ws.tile[:], NR, alpha, 0)
+			mergeTile(c[row*ldc+col:], ldc, ws.tile[:], mr, nr, beta)
+		case mr == MR && nr == NR:
+			asm.Sgemm6x16Prefetch(kcb, ap, bp, c[row*ldc+col:], ldc, alpha, beta, pf, pfld)
+		default:
+			asm.Sgemm6x16Prefetch(kcb, ap, bp, ws.tile[:], NR, alpha, 0, pf, pfld)
+			mergeTile(c[row*ldc+col:], ldc, ws.tile[:], mr, nr, beta)
+		}
+		pf = nil
+	}
+}
+
+// mergeTile writes the mr×nr corner of the scratch tile t (= alpha·A·B) into
+// C: c = t if beta == 0, else c = t + beta·c.
+func mergeTile(c []float32, ldc int, t []float32, mr, nr int, beta float32) {
+	for i := range mr {
+		cr := c[i*ldc : i*ldc+nr]
+		tr := t[i*NR : i*NR+nr]
+		if beta == 0 {
+			copy(cr, tr)
+			continue
+		}
+		for j := range cr {
+			cr[j] = tr[j] + beta*cr[j]
+		}
+	}
+}

@@ -1,0 +1,715 @@
+package kernel
+
+import (
+	"github.com/convkit/convkit/internal/asm"
+	"github.com/convkit/convkit/internal/gemm"
+	"github.com/convkit/convkit/internal/geom"
+)
+
+// gemmConv holds what the GEMM-based convolutions share: the weights of
+// every group packed for the GEMM micro-kernel (W_g for the forward pass,
+// W_gᵀ for dX, repacked on each call since training changes them; packing
+// is O(M·C·KH·KW), negligible next to the GEMMs), per-part weight-gradient
+// buffers and the choice between parallelising over work items (each GEMM
+// single-threaded) and parallelising inside each GEMM.
+type gemmConv struct {
+	g      geom.Conv
+	team   *Team
+	kk     int // GEMM depth: C/G·KH·KW
+	p      int // output plane: OH·OW
+	mg     int // output channels per group
+	pa     []*gemm.PackedA
+	paT    []*gemm.PackedA
+	dwPriv [][]float32     // per part: a weight-gradient accumulator
+	dwPA   []*gemm.PackedA // per part: the packed dY of a weight-gradient GEMM
+}
+
+func newGemmConv(g geom.Conv, threads, items int) gemmConv {
+	c := gemmConv{g: g, team: NewTeam(threadsFor(threads, g.MACs())), kk: g.CG() * g.KH * g.KW, p: g.OH * g.OW, mg: g.MG()}
+	c.pa = make([]*gemm.PackedA, g.G)
+	c.paT = make([]*gemm.PackedA, g.G)
+	zero := make([]float32, c.mg*c.kk)
+	for i := range g.G {
+		// Pack zeros once so that the storage exists before the first call.
+		c.pa[i] = gemm.PackA(false, c.mg, c.kk, zero, c.kk)
+		c.paT[i] = gemm.PackA(true, c.kk, c.mg, zero, c.kk)
+	}
+	c.dwPriv = make([][]float32, c.team.Parts(items))
+	c.dwPA = make([]*gemm.PackedA, len(c.dwPriv))
+	for i := range c.dwPriv {
+		c.dwPriv[i] = make([]float32, g.WeightLen())
+		c.dwPA[i] = new(gemm.PackedA)
+	}
+	return c
+}
+
+// dwGemm adds dY_g · Bᵀ to the weight gradient acc (mg × kk, row stride kk):
+// dy is mg × depth with row stride ldy, b is kk × depth with row stride ldb.
+// dY is packed into the part's own PackedA (storage reused across calls),
+// so the steady state allocates nothing.
+func (c *gemmConv) dwGemm(part, threads int, dy []float32, ldy int, b []float32, ldb, depth int, acc []float32) {
+	pa := c.dwPA[part]
+	pa.Pack(false, c.mg, depth, dy, ldy)
+	gemm.SgemmPackedA(threads, pa, true, c.kk, 1, b, ldb, 1, acc, c.kk)
+}
+
+// outer reports whether items work items are enough to keep every thread
+// busy with single-threaded GEMMs.
+func (c *gemmConv) outer(items int) bool { return c.team.Threads() == 1 || items >= c.team.Threads() }
+
+// innerThreads is the GEMM thread count for a work item.
+func (c *gemmConv) innerThreads(items int) int {
+	if c.outer(items) {
+		return 1
+	}
+	return c.team.Threads()
+}
+
+func (c *gemmConv) packForward(w []float32) {
+	for i := range c.g.G {
+		c.pa[i].Pack(false, c.mg, c.kk, w[i*c.mg*c.kk:], c.kk)
+	}
+}
+
+func (c *gemmConv) packTransposed(w []float32) {
+	for i := range c.g.G {
+		c.paT[i].Pack(true, c.kk, c.mg, w[i*c.mg*c.kk:], c.kk)
+	}
+}
+
+// addBias adds b[m] to the columns [p0, p0+pn) of output rows m of image n.
+func (c *gemmConv) addBias(y, b []float32, n, m0, m1, p0, pn int) {
+	for m := m0; m < m1; m++ {
+		o := (n*c.g.M+m)*c.p + p0
+		asm.AddBias(b[m], y[o:o+pn])
+	}
+}
+
+// reduceDW sums the per-part accumulators into dw.
+func (c *gemmConv) reduceDW(dw []float32, parts int) {
+	copy(dw, c.dwPriv[0])
+	for _, p := range c.dwPriv[1:parts] {
+		asm.Axpy(1, p, dw)
+	}
+}
+
+// biasGrad sets db[m] = Σ_{n, p} dy[n, m, p] in float64.
+func (c *gemmConv) biasGrad(dy, db []float32) {
+	for m := range c.g.M {
+		var s float64
+		for n := range c.g.N {
+			s += sum64(dy[(n*c.g.M+m)*c.p : (n*c.g.M+m+1)*c.p])
+		}
+		db[m] = float32(s)
+	}
+}
+
+// Pointwise is a 1×1, stride-1, unpadded convolution straight on NCHW: for
+// each image n and group g, one GEMM
+//
+//	Y[n, g] (M/G × HW) = W_g (M/G × C/G) · X[n, g] (C/G × HW),
+//
+// with the bias added per output row. Backward: dX[n, g] = W_gᵀ · dY[n, g]
+// and dW_g = Σ_n dY[n, g] · X[n, g]ᵀ.
+type Pointwise struct {
+	gemmConv
+	x, w, b, y, dy, dx, dw []float32
+	fwdFn, dxFn, dwFn      func(part, lo, hi int)
+
+	// Batched mode (small maps): the batch gathered into one C × N·HW
+	// matrix so that each GEMM has N·HW columns instead of HW.
+	batched        bool
+	xb, yb, tb     []float32 // C × N·HW, M × N·HW, C × N·HW
+	gatherFn       func(part, lo, hi int)
+	gsrc, gdst     []float32 // per-call arguments of gatherFn
+	grows          int       // channels of the gathered tensor
+	gToBatch, gAdd bool      // direction; add the bias on the way out
+}
+
+// batchedMaxHW is the map size below which a pointwise convolution of a
+// batch runs as one GEMM per group over the gathered batch: with HW = 49
+// (7×7) a GEMM per image has 49 columns, 4 panels of 16 of which a quarter
+// is padding, and streams the whole packed weight matrix per image.
+const batchedMaxHW = 128
+
+// NewPointwise prepares a pointwise convolution (KH = KW = 1, stride 1, no
+// padding; any groups).
+func NewPointwise(g geom.Conv, threads int) *Pointwise {
+	if g.KH != 1 || g.KW != 1 || g.SH != 1 || g.SW != 1 || g.PadT+g.PadB+g.PadL+g.PadR != 0 {
+		panic("kernel: NewPointwise: not a 1×1 stride-1 unpadded convolution")
+	}
+	k := &Pointwise{gemmConv: newGemmConv(g, threads, g.N*g.G)}
+	k.fwdFn, k.dxFn, k.dwFn = k.forwardItems, k.dxItems, k.dwItems
+	if g.N > 1 && g.H*g.W < batchedMaxHW {
+		k.batched = true
+		nhw := g.N * g.H * g.W
+		k.xb, k.yb, k.tb = make([]float32, g.C*nhw), make([]float32, g.M*nhw), make([]float32, g.C*nhw)
+		k.gatherFn = k.gatherRows
+	}
+	return k
+}
+
+// gather copies the N×rows×HW tensor src into the rows × N·HW matrix dst
+// (toBatch) or back (adding the bias per row when add), in parallel.
+func (k *Pointwise) gather(dst, src []float32, rows int, toBatch, add bool) {
+	k.gdst, k.gsrc, k.grows, k.gToBatch, k.gAdd = dst, src, rows, toBatch, add
+	k.team.For(k.g.N*rows, k.gatherFn)
+	k.gdst, k.gsrc = nil, nil
+}
+
+func (k *Pointwise) gatherRows(_, lo, hi int) {
+	hw := k.p
+	nhw := k.g.N * hw
+	for it := lo; it < hi; it++ {
+		n, r := it/k.grows, it%k.grows // tensor row it = (n, r); batch row r, columns n·HW…
+		if k.gToBatch {
+			copy(k.gdst[r*nhw+n*hw:r*nhw+(n+1)*hw], k.gsrc[it*hw:(it+1)*hw])
+			continue
+		}
+		t := k.gdst[it*hw : (it+1)*hw]
+		copy(t, k.gsrc[r*nhw+n*hw:r*nhw+(n+1)*hw])
+		if k.gAdd {
+			asm.AddBias(k.b[r], t)
+		}
+	}
+}
+
+// forwardBatched is Forward on the gathered batch: one GEMM per group.
+func (k *Pointwise) forwardBatched() {
+	g := k.g
+	nhw := g.N * k.p
+	k.gather(k.xb, k.x, g.C, true, false)
+	for gi := range g.G {
+		gemm.SgemmPackedA(k.team.Threads(), k.pa[gi], false, nhw, 1, k.xb[gi*k.kk*nhw:], nhw, 0, k.yb[gi*k.mg*nhw:], nhw)
+	}
+	k.gather(k.y, k.yb, g.M, false, k.b != nil)
+}
+
+// backwardBatched is Backward on the gathered batch: per group one GEMM
+// for dX and one (of depth N·HW) for dW.
+func (k *Pointwise) backwardBatched() {
+	g := k.g
+	nhw := g.N * k.p
+	th := k.team.Threads()
+	k.gather(k.yb, k.dy, g.M, true, false)
+	if k.dx != nil {
+		k.packTransposed(k.w)
+		for gi := range g.G {
+			gemm.SgemmPackedA(th, k.paT[gi], false, nhw, 1, k.yb[gi*k.mg*nhw:], nhw, 0, k.tb[gi*k.kk*nhw:], nhw)
+		}
+		k.gather(k.dx, k.tb, g.C, false, false)
+	}
+	if k.dw != nil {
+		k.gather(k.xb, k.x, g.C, true, false)
+		clear(k.dw)
+		for gi := range g.G {
+			k.dwGemm(0, th, k.yb[gi*k.mg*nhw:], nhw, k.xb[gi*k.kk*nhw:], nhw, nhw, k.dw[gi*k.mg*k.kk:])
+		}
+	}
+}
+
+func (k *Pointwise) items() int { return k.g.N * k.g.G }
+
+// Forward computes y = conv(x, w) + b (b may be nil).
+func (k *Pointwise) Forward(x, w, b, y []float32) {
+	k.x, k.w, k.b, k.y = x, w, b, y
+	k.packForward(w)
+	switch {
+	case k.batched:
+		k.forwardBatched()
+	case k.outer(k.items()):
+		k.team.For(k.items(), k.fwdFn)
+	default:
+		k.forwardItems(0, 0, k.items())
+	}
+	k.x, k.w, k.b, k.y = nil, nil, nil, nil
+}
+
+func (k *Pointwise) forwardItems(_, lo, hi int) {
+	g, hw := k.g, k.p
+	th := k.innerThreads(k.items())
+	for it := lo; it < hi; it++ {
+		n, gi := it/g.G, it%g.G
+		yo := (n*g.M + gi*k.mg) * hw
+		gemm.SgemmPackedA(th, k.pa[gi], false, hw, 1, k.x[(n*g.C+gi*k.kk)*hw:], hw, 0, k.y[yo:], hw)
+		if k.b != nil {
+			k.addBias(k.y, k.b, n, gi*k.mg, (gi+1)*k.mg, 0, hw)
+		}
+	}
+}
+
+// Backward computes dx, dw and db (each may be nil) from dy.
+func (k *Pointwise) Backward(x, w, dy, dx, dw, db []float32) {
+	k.x, k.w, k.dy, k.dx, k.dw = x, w, dy, dx, dw
+	if k.batched && (dx != nil || dw != nil) {
+		k.backwardBatched()
+		dx, dw = nil, nil // done
+	}
+	outer := k.outer(k.items())
+	if dx != nil {
+		k.packTransposed(w)
+		if outer {
+			k.team.For(k.items(), k.dxFn)
+		} else {
+			k.dxItems(0, 0, k.items())
+		}
+	}
+	if dw != nil {
+		parts := 1
+		if outer {
+			parts = k.team.Parts(k.items())
+		}
+		for _, p := range k.dwPriv[:parts] {
+			clear(p)
+		}
+		if outer {
+			k.team.For(k.items(), k.dwFn)
+		} else {
+			k.dwItems(0, 0, k.items())
+		}
+		k.reduceDW(dw, parts)
+	}
+	if db != nil {
+		k.biasGrad(dy, db)
+	}
+	k.x, k.w, k.dy, k.dx, k.dw = nil, nil, nil, nil, nil
+}
+
+func (k *Pointwise) dxItems(_, lo, hi int) {
+	g, hw := k.g, k.p
+	th := k.innerThreads(k.items())
+	for it := lo; it < hi; it++ {
+		n, gi := it/g.G, it%g.G
+		gemm.SgemmPackedA(th, k.paT[gi], false, hw, 1, k.dy[(n*g.M+gi*k.mg)*hw:], hw, 0,
+			k.dx[(n*g.C+gi*k.kk)*hw:], hw)
+	}
+}
+
+func (k *Pointwise) dwItems(part, lo, hi int) {
+	g, hw := k.g, k.p
+	th := k.innerThreads(k.items())
+	acc := k.dwPriv[part]
+	for it := lo; it < hi; it++ {
+		n, gi := it/g.G, it%g.G
+		// dW_g += dY[n, g] (mg × hw) · X[n, g]ᵀ (hw × cg)
+		k.dwGemm(part, th, k.dy[(n*g.M+gi*k.mg)*hw:], hw, k.x[(n*g.C+gi*k.kk)*hw:], hw, hw, acc[gi*k.mg*k.kk:])
+	}
+}
+
+// Im2col is a general convolution (any kernel, stride, dilation, padding,
+// groups) as im2col + GEMM. The output plane is cut into chunks of pc
+// columns so that the column buffer (C/G·KH·KW × pc) stays cache-resident
+// and small: per image n, group g and chunk,
+//
+//	col = im2col(X[n, g])[:, chunk];  Y[n, g][:, chunk] = W_g · col.
+//
+// Backward: dW_g += dY[n, g][:, chunk] · colᵀ, and per (n, g) dX[n, g] =
+// Σ_chunks col2im(W_gᵀ · dY[n, g][:, chunk]).
+type Im2col struct {
+	gemmConv
+	pc, chunks int
+	cols       [][]float32 // per part: kk × pc (backward), kk × rows·wp (padded forward)
+
+	// Stride-1 forward: im2col in the padded-width domain (see forwardPadded).
+	padded      bool
+	hp, wp      int         // padded input plane
+	rowsC, rchk int         // output rows per chunk, chunks per image and group
+	xpads       [][]float32 // per part: C/G padded planes of the chunk's rows
+	ybufs       [][]float32 // per part: M/G × rows·wp outputs before cropping (dY in backward)
+	gxs         [][]float32 // per part: C/G padded planes of the input gradient
+	bwdFn       func(part, lo, hi int)
+
+	x, w, b, y, dy, dx, dw []float32
+	fwdFn, dxFn, dwFn      func(part, lo, hi int)
+}
+
+// im2colFloats bounds the column buffer: 256 Ki floats = 1 MiB. The GEMM
+// packs its B operand from it in cache-sized blocks anyway; long rows
+// (n ≥ 500 or so) keep the GEMM near its peak (about 75 GFLOP/s for the G1
+// anchor's 32×288×784 against 58 in 208-column chunks).
+const im2colFloats = 256 << 10
+
+// NewIm2col prepares a convolution of any geometry as im2col + GEMM.
+func NewIm2col(g geom.Conv, threads int) *Im2col {
+	kk, p := g.CG()*g.KH*g.KW, g.OH*g.OW
+	pc := min(max(im2colFloats/kk/16*16, 64), (p+15)/16*16)
+	chunks := ceilDiv(p, pc)
+	pc = min(pc, (ceilDiv(p, chunks)+15)/16*16)
+	k := &Im2col{gemmConv: newGemmConv(g, threads, g.N*g.G*chunks), pc: pc, chunks: chunks}
+	k.cols = make([][]float32, k.team.Parts(g.N*g.G*chunks))
+	for i := range k.cols {
+		k.cols[i] = make([]float32, kk*pc)
+	}
+	k.fwdFn, k.dxFn, k.dwFn = k.forwardItems, k.dxItems, k.dwItems
+	if g.SH == 1 && g.SW == 1 {
+		k.padded = true
+		k.hp, k.wp = g.H+g.PadT+g.PadB, g.W+g.PadL+g.PadR
+		k.rowsC = clamp(im2colFloats/(kk*k.wp), 1, g.OH)
+		k.rchk = ceilDiv(g.OH, k.rowsC)
+		k.rowsC = ceilDiv(g.OH, k.rchk)
+		parts := k.team.Parts(g.N * g.G * k.rchk)
+		for len(k.cols) < parts {
+			k.cols = append(k.cols, nil)
+		}
+		k.xpads = make([][]float32, parts)
+		k.ybufs = make([][]float32, parts)
+		for i := range parts {
+			k.cols[i] = make([]float32, max(len(k.cols[i]), kk*k.rowsC*k.wp))
+			// The chunk's padded rows, plus the values the last tap's
+			// contiguous copy runs past the last plane (garbage columns).
+			k.xpads[i] = make([]float32, g.CG()*(k.rowsC+(g.KH-1)*g.DH)*k.wp+(g.KW-1)*g.DW)
+			k.ybufs[i] = make([]float32, k.mg*k.rowsC*k.wp)
+		}
+		k.fwdFn = k.forwardPadded
+		k.bwdFn = k.backwardPadded
+		k.gxs = make([][]float32, k.team.Parts(g.N*g.G))
+		for i := range k.gxs {
+			k.gxs[i] = make([]float32, g.CG()*k.hp*k.wp+(g.KW-1)*g.DW)
+		}
+	}
+	return k
+}
+
+func (k *Im2col) items() int { return k.g.N * k.g.G * k.chunks }
+
+// fwdItems is the number of forward work items.
+func (k *Im2col) fwdItems() int {
+	if k.padded {
+		return k.g.N * k.g.G * k.rchk
+	}
+	return k.items()
+}
+
+// Forward computes y = conv(x, w) + b (b may be nil).
+func (k *Im2col) Forward(x, w, b, y []float32) {
+	k.x, k.w, k.b, k.y = x, w, b, y
+	k.packForward(w)
+	if items := k.fwdItems(); k.outer(items) {
+		k.team.For(items, k.fwdFn)
+	} else {
+		k.fwdFn(0, 0, items)
+	}
+	k.x, k.w, k.b, k.y = nil, nil, nil, nil
+}
+
+// forwardPadded is the stride-1 forward pass. For a chunk of output rows
+// [o0, o1) of image n, group g, the input rows it reads are copied once,
+// zero padded, into xp (C/G planes of wp-wide rows). In the padded-width
+// domain — output (oh, ow) at column (oh − o0)·wp + ow, for ow < wp, the
+// wp − OW columns past OW being garbage — the im2col row of tap (c, i, j)
+// is then one contiguous run of xp:
+//
+//	col[(c·KH + i)·KW + j][t] = xp[c][(i·DH)·wp + j·DW + t],  t < (o1 − o0)·wp,
+//
+// so im2col is KH·KW·C/G long copies. One GEMM gives the chunk's outputs
+// with the garbage columns, which are dropped when the rows are copied out
+// (with the bias).
+func (k *Im2col) forwardPadded(part, lo, hi int) {
+	g := k.g
+	th := k.innerThreads(k.fwdItems())
+	col, xp, yb := k.cols[part], k.xpads[part], k.ybufs[part]
+	hw, wp := g.H*g.W, k.wp
+	for it := lo; it < hi; it++ {
+		n, rest := it/(g.G*k.rchk), it%(g.G*k.rchk)
+		gi, ch := rest/k.rchk, rest%k.rchk
+		o0 := ch * k.rowsC
+		nr := min(k.rowsC, g.OH-o0)
+		pr := nr + (g.KH-1)*g.DH // padded input rows the chunk reads
+		xg := k.xg(k.x, n, gi)
+		for c := range g.CG() {
+			fillBand(xp[c*pr*wp:], xg[c*hw:], g.H, g.W, o0-g.PadT, pr, -g.PadL, wp)
+		}
+		nn := nr * wp
+		for c := range g.CG() {
+			for i := range g.KH {
+				for j := range g.KW {
+					src := c*pr*wp + i*g.DH*wp + j*g.DW
+					copy(col[((c*g.KH+i)*g.KW+j)*nn:][:nn], xp[src:src+nn])
+				}
+			}
+		}
+		gemm.SgemmPackedA(th, k.pa[gi], false, nn, 1, col, nn, 0, yb, nn)
+		for m := range k.mg {
+			mo := gi*k.mg + m
+			yo := (n*g.M+mo)*k.p + o0*g.OW
+			for r := range nr {
+				dst := k.y[yo+r*g.OW : yo+(r+1)*g.OW]
+				copy(dst, yb[m*nn+r*wp:])
+				if k.b != nil {
+					asm.AddBias(k.b[mo], dst)
+				}
+			}
+		}
+	}
+}
+
+// chunk decodes a work item into image, group, first column and width.
+func (k *Im2col) chunk(it int) (n, gi, p0, pn int) {
+	n, rest := it/(k.g.G*k.chunks), it%(k.g.G*k.chunks)
+	gi, ch := rest/k.chunks, rest%k.chunks
+	p0 = ch * k.pc
+	return n, gi, p0, min(k.pc, k.p-p0)
+}
+
+// xg returns the input planes of image n, group gi.
+func (k *Im2col) xg(x []float32, n, gi int) []float32 {
+	hw := k.g.H * k.g.W
+	o := (n*k.g.C + gi*k.g.CG()) * hw
+	return x[o : o+k.g.CG()*hw]
+}
+
+func (k *Im2col) forwardItems(part, lo, hi int) {
+	g := k.g
+	th := k.innerThreads(k.items())
+	col := k.cols[part]
+	for it := lo; it < hi; it++ {
+		n, gi, p0, pn := k.chunk(it)
+		im2col(g, k.xg(k.x, n, gi), col, p0, pn)
+		yo := (n*g.M+gi*k.mg)*k.p + p0
+		gemm.SgemmPackedA(th, k.pa[gi], false, pn, 1, col, pn, 0, k.y[yo:], k.p)
+		if k.b != nil {
+			k.addBias(k.y, k.b, n, gi*k.mg, (gi+1)*k.mg, p0, pn)
+		}
+	}
+}
+
+// Backward computes dx, dw and db (each may be nil) from dy.
+func (k *Im2col) Backward(x, w, dy, dx, dw, db []float32) {
+	k.x, k.w, k.dy, k.dx, k.dw = x, w, dy, dx, dw
+	if k.padded && (dx != nil || dw != nil) {
+		if dx != nil {
+			k.packTransposed(w)
+		}
+		ng := k.g.N * k.g.G
+		parts := 1
+		if k.outer(ng) {
+			parts = k.team.Parts(ng)
+		}
+		for _, p := range k.dwPriv[:parts] {
+			clear(p)
+		}
+		if k.outer(ng) {
+			k.team.For(ng, k.bwdFn)
+		} else {
+			k.bwdFn(0, 0, ng)
+		}
+		if dw != nil {
+			k.reduceDW(dw, parts)
+		}
+		dx, dw = nil, nil // done
+	}
+	if dx != nil {
+		// dX is accumulated chunk by chunk, so one (image, group) belongs to
+		// one goroutine.
+		k.packTransposed(w)
+		if ng := k.g.N * k.g.G; k.outer(ng) {
+			k.team.For(ng, k.dxFn)
+		} else {
+			k.dxItems(0, 0, ng)
+		}
+	}
+	if dw != nil {
+		outer := k.outer(k.items())
+		parts := 1
+		if outer {
+			parts = k.team.Parts(k.items())
+		}
+		for _, p := range k.dwPriv[:parts] {
+			clear(p)
+		}
+		if outer {
+			k.team.For(k.items(), k.dwFn)
+		} else {
+			k.dwItems(0, 0, k.items())
+		}
+		k.reduceDW(dw, parts)
+	}
+	if db != nil {
+		k.biasGrad(dy, db)
+	}
+	k.x, k.w, k.dy, k.dx, k.dw = nil, nil, nil, nil, nil
+}
+
+// backwardPadded is the stride-1 backward pass for images and groups
+// [lo, hi), in the padded-width domain of forwardPadded, chunk by chunk:
+//
+//	dyp  = dY[n, g] rows laid out wp wide, zero in the garbage columns
+//	dcol = W_gᵀ · dyp          (its garbage columns are exactly zero)
+//	gx[c][(i·DH)·wp + j·DW + t] += dcol[(c·KH + i)·KW + j][t]   (one axpy per tap)
+//	dW_g += dyp · colᵀ         (col as in forwardPadded, garbage columns zeroed)
+//
+// and dx is gx (the padded input gradient) without its padding.
+func (k *Im2col) backwardPadded(part, lo, hi int) {
+	g := k.g
+	th := k.innerThreads(g.N * g.G)
+	col, xp, dyp, gx, acc := k.cols[part], k.xpads[part], k.ybufs[part], k.gxs[part], k.dwPriv[part]
+	hw, wp := g.H*g.W, k.wp
+	for it := lo; it < hi; it++ {
+		n, gi := it/g.G, it%g.G
+		if k.dx != nil {
+			clear(gx)
+		}
+		for ch := range k.rchk {
+			o0 := ch * k.rowsC
+			nr := min(k.rowsC, g.OH-o0)
+			nn := nr * wp
+			for m := range k.mg {
+				src := k.dy[(n*g.M+gi*k.mg+m)*k.p+o0*g.OW:]
+				for r := range nr {
+					row := dyp[m*nn+r*wp : m*nn+(r+1)*wp]
+					copy(row, src[r*g.OW:(r+1)*g.OW])
+					clear(row[g.OW:])
+				}
+			}
+			if k.dx != nil {
+				gemm.SgemmPackedA(th, k.paT[gi], false, nn, 1, dyp, nn, 0, col, nn)
+				for c := range g.CG() {
+					for i := range g.KH {
+						for j := range g.KW {
+							dst := c*k.hp*wp + (o0+i*g.DH)*wp + j*g.DW
+							asm.Axpy(1, col[((c*g.KH+i)*g.KW+j)*nn:][:nn], gx[dst:dst+nn])
+						}
+					}
+				}
+			}
+			if k.dw != nil {
+				pr := nr + (g.KH-1)*g.DH
+				xg := k.xg(k.x, n, gi)
+				for c := range g.CG() {
+					fillBand(xp[c*pr*wp:], xg[c*hw:], g.H, g.W, o0-g.PadT, pr, -g.PadL, wp)
+				}
+				for c := range g.CG() {
+					for i := range g.KH {
+						for j := range g.KW {
+							src := c*pr*wp + i*g.DH*wp + j*g.DW
+							row := col[((c*g.KH+i)*g.KW+j)*nn:][:nn]
+							copy(row, xp[src:src+nn])
+							for r := range nr {
+								clear(row[r*wp+g.OW : (r+1)*wp])
+							}
+						}
+					}
+				}
+				k.dwGemm(part, th, dyp, nn, col, nn, nn, acc[gi*k.mg*k.kk:])
+			}
+		}
+		if k.dx != nil {
+			dxg := k.xg(k.dx, n, gi)
+			for c := range g.CG() {
+				for ih := range g.H {
+					src := c*k.hp*wp + (ih+g.PadT)*wp + g.PadL
+					copy(dxg[(c*g.H+ih)*g.W:(c*g.H+ih+1)*g.W], gx[src:])
+				}
+			}
+		}
+	}
+}
+
+func (k *Im2col) dxItems(part, lo, hi int) {
+	g := k.g
+	ng := g.N * g.G
+	th := k.innerThreads(ng)
+	col := k.cols[part]
+	for it := lo; it < hi; it++ {
+		n, gi := it/g.G, it%g.G
+		dxg := k.xg(k.dx, n, gi)
+		clear(dxg)
+		for ch := range k.chunks {
+			p0 := ch * k.pc
+			pn := min(k.pc, k.p-p0)
+			// col (kk × pn) = W_gᵀ (kk × mg) · dY[n, g][:, p0:p0+pn]
+			gemm.SgemmPackedA(th, k.paT[gi], false, pn, 1, k.dy[(n*g.M+gi*k.mg)*k.p+p0:], k.p, 0, col, pn)
+			col2im(g, col, dxg, p0, pn)
+		}
+	}
+}
+
+func (k *Im2col) dwItems(part, lo, hi int) {
+	g := k.g
+	th := k.innerThreads(k.items())
+	col, acc := k.cols[part], k.dwPriv[part]
+	for it := lo; it < hi; it++ {
+		n, gi, p0, pn := k.chunk(it)
+		im2col(g, k.xg(k.x, n, gi), col, p0, pn)
+		// dW_g += dY[n, g][:, chunk] (mg × pn) · colᵀ (pn × kk)
+		k.dwGemm(part, th, k.dy[(n*g.M+gi*k.mg)*k.p+p0:], k.p, col, pn, pn, acc[gi*k.mg*k.kk:])
+	}
+}
+
+// im2col fills col (C/G·KH·KW rows of pn values) with the output columns
+// [p0, p0+pn) of the im2col matrix of the planes x of one image and group:
+//
+//	col[(c·KH + i)·KW + j][p − p0] = x[c, oh·SH − PadT + i·DH, ow·SW − PadL + j·DW]
+//
+// for p = oh·OW + ow, zero where the tap falls outside the input.
+func im2col(g geom.Conv, x, col []float32, p0, pn int) {
+	hw := g.H * g.W
+	for c := range g.CG() {
+		xc := x[c*hw : (c+1)*hw]
+		for i := range g.KH {
+			for j := range g.KW {
+				row := col[((c*g.KH+i)*g.KW+j)*pn:][:pn]
+				off := j*g.DW - g.PadL
+				lo, hi := tapRange(g.SW, off, g.W, g.OW)
+				for q, p := 0, p0; q < pn; {
+					oh, ow := p/g.OW, p%g.OW
+					seg := min(g.OW-ow, pn-q) // outputs left in this output row
+					ih := oh*g.SH - g.PadT + i*g.DH
+					r := row[q : q+seg]
+					a, b := clamp(lo, ow, ow+seg), clamp(hi, ow, ow+seg)
+					if ih < 0 || ih >= g.H || a >= b {
+						clear(r)
+					} else {
+						xr := xc[ih*g.W : (ih+1)*g.W]
+						clear(r[:a-ow])
+						if g.SW == 1 {
+							copy(r[a-ow:b-ow], xr[a+off:b+off])
+						} else {
+							for o := a; o < b; o++ {
+								r[o-ow] = xr[o*g.SW+off]
+							}
+						}
+						clear(r[b-ow:])
+					}
+					q += seg
+					p += seg
+				}
+			}
+		}
+	}
+}
+
+// col2im adds the columns [p0, p0+pn) of col back into the planes dx of
+// one image and group: the transpose of im2col.
+func col2im(g geom.Conv, col, dx []float32, p0, pn int) {
+	hw := g.H * g.W
+	for c := range g.CG() {
+		xc := dx[c*hw : (c+1)*hw]
+		for i := range g.KH {
+			for j := range g.KW {
+				row := col[((c*g.KH+i)*g.KW+j)*pn:][:pn]
+				off := j*g.DW - g.PadL
+				lo, hi := tapRange(g.SW, off, g.W, g.OW)
+				for q, p := 0, p0; q < pn; {
+					oh, ow := p/g.OW, p%g.OW
+					seg := min(g.OW-ow, pn-q)
+					ih := oh*g.SH - g.PadT + i*g.DH
+					a, b := clamp(lo, ow, ow+seg), clamp(hi, ow, ow+seg)
+					if ih >= 0 && ih < g.H && a < b {
+						xr := xc[ih*g.W : (ih+1)*g.W]
+						r := row[q : q+seg]
+						if g.SW == 1 {
+							asm.Axpy(1, r[a-ow:b-ow], xr[a+off:b+off])
+						} else {
+							for o := a; o < b; o++ {
+								xr[o*g.SW+off] += r[o-ow]
+							}
+						}
+					}
+					q += seg
+					p += seg
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,332 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/convkit/convkit/internal/asm"
+	"github.com/convkit/convkit/internal/geom"
+	"github.com/convkit/convkit/internal/ref"
+)
+
+// eps32 is the float32 machine epsilon, 2⁻²³ (twice the unit roundoff).
+const eps32 = 1.0 / (1 << 23)
+
+// tolerance is the allowed |got − want| for a float32 result that sums at
+// most terms products, want being the exact (float64) value and mag the
+// same sum over absolute values, Σ|x||w|. Any summation order of L products
+// in float32 is within γ_L·mag ≈ L·(eps32/2)·mag of the exact value, plus
+// eps32/2·|want| for the final rounding; (L+2)·eps32·mag is twice that.
+func tolerance(terms int, mag float64) float64 {
+	return float64(terms+2)*eps32*mag + 1e-35
+}
+
+// guard embeds n values in a slice with guard bands of sentinel NaNs on
+// both sides and returns the inner slice (capacity n, so appends cannot
+// reach the band) and a function that fails the test if a band changed.
+func guard(n int) ([]float32, func(t *testing.T, what string)) {
+	const band = 37 // odd, to misalign the data for vector code
+	buf := make([]float32, n+2*band)
+	for i := range band {
+		buf[i] = float32(math.NaN())
+		buf[n+band+i] = float32(math.NaN())
+	}
+	return buf[band : band+n : band+n], func(t *testing.T, what string) {
+		t.Helper()
+		for i := range band {
+			if !math.IsNaN(float64(buf[i])) || !math.IsNaN(float64(buf[n+band+i])) {
+				t.Fatalf("%s: a kernel wrote into the guard band", what)
+			}
+		}
+	}
+}
+
+func random(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(2*r.Float64() - 1)
+	}
+	return s
+}
+
+func f64(s []float32) []float64 {
+	d := make([]float64, len(s))
+	for i, v := range s {
+		d[i] = float64(v)
+	}
+	return d
+}
+
+func abs64(s []float64) []float64 {
+	d := make([]float64, len(s))
+	for i, v := range s {
+		d[i] = math.Abs(v)
+	}
+	return d
+}
+
+// compare checks got against the exact want within tolerance(terms, mag).
+func compare(t *testing.T, what string, got []float32, want, mag []float64, terms int) {
+	t.Helper()
+	for i := range want {
+		g := float64(got[i])
+		if math.IsNaN(g) || math.Abs(g-want[i]) > tolerance(terms, mag[i]) {
+			t.Fatalf("%s: element %d of %d: got %v, want %v (tolerance %.3g)", what, i, len(want), g, want[i], tolerance(terms, mag[i]))
+		}
+	}
+}
+
+func TestMain(m *testing.M) {
+	SetParallelThreshold(0) // the test shapes are small: thread them anyway
+	os.Exit(m.Run())
+}
+
+// implementations runs f with the assembly on and off.
+func implementations(t *testing.T, f func(t *testing.T)) {
+	for _, on := range []bool{true, false} {
+		if on && !asm.HasAVX2FMA {
+			continue
+		}
+		name := "generic"
+		if on {
+			name = "asm"
+		}
+		t.Run(name, func(t *testing.T) {
+			prev := asm.SetUseAsm(on)
+			defer asm.SetUseAsm(prev)
+			f(t)
+		})
+	}
+}
+
+type convKernel interface {
+	Forward(x, w, b, y []float32)
+	Backward(x, w, dy, dx, dw, db []float32)
+}
+
+// convCases are geometries that cross SIMD block sizes and borders.
+func convCases() []geom.Conv {
+	mk := func(n, c, h, w, m, k, s, p, d, g int) geom.Conv {
+		eff := d*(k-1) + 1
+		return geom.Conv{N: n, C: c, H: h, W: w, M: m, KH: k, KW: k, SH: s, SW: s,
+			PadT: p, PadB: p, PadL: p, PadR: p, DH: d, DW: d, G: g,
+			OH: (h+2*p-eff)/s + 1, OW: (w+2*p-eff)/s + 1}
+	}
+	cs := []geom.Conv{
+		mk(2, 3, 7, 9, 5, 3, 1, 1, 1, 1),
+		mk(1, 4, 11, 13, 6, 3, 2, 1, 1, 2),
+		mk(3, 8, 5, 5, 8, 1, 1, 0, 1, 1),
+		mk(2, 6, 9, 4, 9, 1, 1, 0, 1, 3),
+		mk(1, 5, 12, 10, 3, 5, 2, 2, 2, 1),
+		mk(1, 1, 19, 19, 1, 7, 1, 3, 1, 1),
+	}
+	// Depthwise: sizes around the 8/32-wide blocks of the row kernels.
+	for _, c := range []struct{ n, c, h, w, mult, k, s, p, d int }{
+		{2, 3, 7, 9, 1, 3, 1, 1, 1}, {1, 2, 13, 37, 2, 3, 1, 1, 1}, {1, 3, 5, 70, 1, 3, 1, 0, 1},
+		{3, 2, 17, 41, 1, 3, 2, 1, 1}, {1, 2, 8, 18, 3, 3, 2, 0, 1}, {1, 2, 9, 35, 1, 3, 2, 2, 1},
+		{2, 3, 10, 11, 1, 5, 1, 2, 1}, {1, 2, 11, 12, 2, 3, 2, 2, 2}, {1, 1, 2, 2, 1, 3, 1, 1, 1},
+		{1, 2, 3, 3, 1, 3, 2, 1, 1}, {1, 4, 6, 33, 1, 3, 1, 2, 1},
+		// Planes taller than one band of the 3×3 kernels (bandTarget).
+		{1, 1, 40, 200, 2, 3, 1, 1, 1}, {2, 1, 81, 301, 1, 3, 2, 1, 1}, {1, 1, 30, 290, 1, 3, 1, 0, 1},
+	} {
+		cs = append(cs, mk(c.n, c.c, c.h, c.w, c.mult*c.c, c.k, c.s, c.p, c.d, c.c))
+	}
+	return cs
+}
+
+func convKernels(g geom.Conv, threads int) map[string]convKernel {
+	ks := map[string]convKernel{"im2col": NewIm2col(g, threads)}
+	if g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PadT+g.PadB+g.PadL+g.PadR == 0 {
+		ks["pointwise"] = NewPointwise(g, threads)
+	}
+	if g.G == g.C {
+		ks["depthwise-direct"] = NewDepthwise(g, DepthwiseDirect, threads)
+		if m := DepthwiseModeFor(g); m != DepthwiseDirect {
+			ks[fmt.Sprint("depthwise-mode", m)] = NewDepthwise(g, m, threads)
+		}
+	}
+	return ks
+}
+
+func TestConvKernels(t *testing.T) {
+	implementations(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(1, 1))
+		for _, g := range convCases() {
+			x, w, b, dy := random(r, g.InLen()), random(r, g.WeightLen()), random(r, g.M), random(r, g.OutLen())
+			x64, w64, b64, dy64 := f64(x), f64(w), f64(b), f64(dy)
+			wantY := make([]float64, g.OutLen())
+			magY := make([]float64, g.OutLen())
+			ref.ConvForward(g, x64, w64, b64, wantY)
+			ref.ConvForward(g, abs64(x64), abs64(w64), abs64(b64), magY)
+			wantDX, wantDW, wantDB := make([]float64, g.InLen()), make([]float64, g.WeightLen()), make([]float64, g.M)
+			magDX, magDW, magDB := make([]float64, g.InLen()), make([]float64, g.WeightLen()), make([]float64, g.M)
+			ref.ConvBackward(g, x64, w64, dy64, wantDX, wantDW, wantDB)
+			ref.ConvBackward(g, abs64(x64), abs64(w64), abs64(dy64), magDX, magDW, magDB)
+			for _, threads := range []int{1, 3} {
+				for name, k := range convKernels(g, threads) {
+					what := fmt.Sprintf("%s %+v threads=%d", name, g, threads)
+					y, checkY := guard(g.OutLen())
+					k.Forward(x, w, b, y)
+					checkY(t, what+" y")
+					compare(t, what+" y", y, wantY, magY, g.CG()*g.KH*g.KW+1)
+					dx, checkDX := guard(g.InLen())
+					dw, checkDW := guard(g.WeightLen())
+					db, checkDB := guard(g.M)
+					for i := range dx {
+						dx[i] = float32(math.NaN()) // outputs must be overwritten
+					}
+					k.Backward(x, w, dy, dx, dw, db)
+					checkDX(t, what+" dx")
+					checkDW(t, what+" dw")
+					checkDB(t, what+" db")
+					compare(t, what+" dx", dx, wantDX, magDX, g.MG()*g.KH*g.KW)
+					compare(t, what+" dw", dw, wantDW, magDW, g.N*g.OH*g.OW)
+					compare(t, what+" db", db, wantDB, abs64(wantDB), g.N*g.OH*g.OW)
+					// No bias, and gradients skipped.
+					k.Forward(x, w, nil, y)
+					k.Backward(x, w, dy, nil, dw, nil)
+					compare(t, what+" dw only", dw, wantDW, magDW, g.N*g.OH*g.OW)
+				}
+			}
+		}
+	})
+}
+
+type chanKernel interface {
+	Forward(x, w, y []float32)
+	Backward(x, w, dy, dx, dw []float32)
+}
+
+func chanGeom(n, c, h, w, f, dc, sc, pf, pb int, full bool) geom.Chan {
+	g := geom.Chan{N: n, C: c, H: h, W: w, F: f, DC: dc, SC: sc, PadFront: pf, PadBack: pb, KH: 1, KW: 1, OH: h, OW: w}
+	if full {
+		g.KH, g.KW, g.OH, g.OW = h, w, 1, 1
+	}
+	g.D = (c+pf+pb-dc)/sc + 1
+	return g
+}
+
+func TestChanKernels(t *testing.T) {
+	cases := []geom.Chan{
+		chanGeom(2, 17, 3, 5, 1, 8, 1, 3, 4, false),   // CW, odd plane
+		chanGeom(1, 33, 9, 9, 1, 3, 1, 1, 1, false),   // plane 81 (64 + 17)
+		chanGeom(2, 16, 13, 11, 4, 8, 4, 3, 3, false), // GCW, four filters
+		chanGeom(1, 15, 7, 7, 2, 5, 2, 2, 2, false),   // GCW, two filters
+		chanGeom(1, 20, 4, 4, 5, 6, 5, 0, 1, false),   // five filters: 4 + 1
+		chanGeom(3, 9, 2, 3, 1, 9, 1, 0, 0, false),    // kernel = all channels
+		chanGeom(1, 8, 23, 23, 1, 3, 2, 0, 0, false),  // stride 2 without filters
+		chanGeom(1, 7, 40, 40, 1, 2, 1, 1, 0, false),  // chunked plane (1600)
+		chanGeom(1, 80, 3, 5, 1, 70, 1, 3, 4, false),  // more taps than tapGroup
+		chanGeom(1, 100, 2, 3, 4, 66, 4, 2, 2, false), // same, four filters
+		chanGeom(2, 40, 1, 1, 1, 11, 1, 0, 0, true),   // CCL on a 1×1 map
+		chanGeom(3, 12, 3, 3, 1, 5, 1, 0, 0, true),    // CCL 3×3
+		chanGeom(1, 10, 1, 1, 2, 4, 2, 1, 2, true),    // GCW on a 1×1 map
+		chanGeom(2, 9, 1, 1, 1, 3, 1, 4, 4, true),     // padding beyond the kernel
+	}
+	implementations(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(2, 2))
+		for _, g := range cases {
+			x, w, dy := random(r, g.InLen()), random(r, g.WeightLen()), random(r, g.OutLen())
+			x64, w64, dy64 := f64(x), f64(w), f64(dy)
+			wantY, magY := make([]float64, g.OutLen()), make([]float64, g.OutLen())
+			ref.ChanForward(g, x64, w64, wantY)
+			ref.ChanForward(g, abs64(x64), abs64(w64), magY)
+			wantDX, wantDW := make([]float64, g.InLen()), make([]float64, g.WeightLen())
+			magDX, magDW := make([]float64, g.InLen()), make([]float64, g.WeightLen())
+			ref.ChanBackward(g, x64, w64, dy64, wantDX, wantDW)
+			ref.ChanBackward(g, abs64(x64), abs64(w64), abs64(dy64), magDX, magDW)
+			for _, threads := range []int{1, 2, 5} {
+				var k chanKernel
+				if g.OH == 1 && g.OW == 1 && g.KH == g.H && g.KW == g.W {
+					k = NewChanFull(g, threads)
+				} else {
+					k = NewChan(g, threads)
+				}
+				what := fmt.Sprintf("%T %+v threads=%d", k, g, threads)
+				y, checkY := guard(g.OutLen())
+				k.Forward(x, w, y)
+				checkY(t, what+" y")
+				compare(t, what+" y", y, wantY, magY, g.DC*g.KH*g.KW)
+				dx, checkDX := guard(g.InLen())
+				dw, checkDW := guard(g.WeightLen())
+				for i := range dx {
+					dx[i] = float32(math.NaN())
+				}
+				k.Backward(x, w, dy, dx, dw)
+				checkDX(t, what+" dx")
+				checkDW(t, what+" dw")
+				compare(t, what+" dx", dx, wantDX, magDX, g.F*g.DC*g.KH*g.KW)
+				compare(t, what+" dw", dw, wantDW, magDW, g.N*g.D*g.OH*g.OW)
+			}
+		}
+	})
+}
+
+func TestShuffle(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, g := range []geom.Shuffle{{N: 2, C: 6, H: 3, W: 5, G: 2}, {N: 1, C: 240, H: 28, W: 28, G: 3}, {N: 3, C: 9, H: 1, W: 1, G: 9}} {
+		x := random(r, g.Len())
+		want := make([]float32, g.Len())
+		ref.ShuffleForward(g, x, want)
+		k := NewShuffle(g, 2)
+		y, check := guard(g.Len())
+		k.Forward(x, y)
+		check(t, "shuffle")
+		for i := range y {
+			if y[i] != want[i] {
+				t.Fatalf("%+v: y[%d] = %v, want %v", g, i, y[i], want[i])
+			}
+		}
+		dx, checkDX := guard(g.Len())
+		k.Backward(y, dx)
+		checkDX(t, "unshuffle")
+		for i := range dx {
+			if dx[i] != x[i] {
+				t.Fatalf("%+v: unshuffle dx[%d] = %v, want %v", g, i, dx[i], x[i])
+			}
+		}
+	}
+}
+
+func TestTeamFor(t *testing.T) {
+	for _, threads := range []int{1, 2, 3, 8} {
+		tm := NewTeam(threads)
+		for _, n := range []int{0, 1, 2, 5, 100} {
+			seen := make([]int, n)
+			parts := make([]bool, tm.Parts(n))
+			fn := func(part, lo, hi int) {
+				parts[part] = true
+				for i := lo; i < hi; i++ {
+					seen[i]++
+				}
+			}
+			tm.For(n, fn)
+			for i, s := range seen {
+				if s != 1 {
+					t.Fatalf("threads=%d n=%d: item %d run %d times", threads, n, i, s)
+				}
+			}
+			for p, ok := range parts {
+				if !ok && n > 0 {
+					t.Fatalf("threads=%d n=%d: part %d not run", threads, n, p)
+				}
+			}
+		}
+	}
+}
+
+func TestDivHelpers(t *testing.T) {
+	for a := -20; a <= 20; a++ {
+		for b := 1; b <= 5; b++ {
+			if f := floorDiv(a, b); float64(f) != math.Floor(float64(a)/float64(b)) {
+				t.Fatalf("floorDiv(%d, %d) = %d", a, b, f)
+			}
+			if c := ceilDiv(a, b); float64(c) != math.Ceil(float64(a)/float64(b)) {
+				t.Fatalf("ceilDiv(%d, %d) = %d", a, b, c)
+			}
+		}
+	}
+}

@@ -1,0 +1,101 @@
+package nn_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/convkit/convkit/conv"
+	"github.com/convkit/convkit/nn"
+	"github.com/convkit/convkit/tensor"
+	"github.com/convkit/convkit/train"
+	"github.com/convkit/convkit/zoo"
+)
+
+// The training-throughput anchors of ../shared/anchors/train.py: one SGD
+// step (ZeroGrad, forward, cross-entropy, backward, momentum update) on a
+// batch of 1×28×28 images with 2 threads. "std" and "dws" are train.py's
+// two networks; "channel" is zoo's ChannelNet. Profile one with
+//
+//	go test -run '^$' -bench 'TrainAnchor/std' -cpuprofile cpu.out ./nn/
+//	go tool pprof -top nn.test cpu.out
+
+// anchorNet builds train.py's networks with convkit's layers.
+func anchorNet(name string, rng *rand.Rand) nn.Layer {
+	cbr := func(op conv.Conv2D) []nn.Layer {
+		return []nn.Layer{nn.MustConv(op, rng), nn.MustBatchNorm2d(op.Out), &nn.ReLU{}}
+	}
+	c3 := func(in, out, s int) conv.Conv2D {
+		return conv.New2D(in, out, 3).WithStride(s).WithPadding(conv.Pad(1))
+	}
+	dws := func(in, out, s int) []nn.Layer {
+		return append(cbr(conv.Depthwise(in, 3, 1).WithStride(s)), cbr(conv.Pointwise(in, out))...)
+	}
+	var ls []nn.Layer
+	switch name {
+	case "std":
+		ls = append(append(cbr(c3(1, 32, 1)), cbr(c3(32, 64, 2))...), cbr(c3(64, 128, 2))...)
+	case "dws":
+		ls = append(append(cbr(c3(1, 32, 1)), dws(32, 64, 2)...), dws(64, 128, 2)...)
+	default:
+		m, err := zoo.New(name, zoo.Config{Seed: 1})
+		if err != nil {
+			panic(err)
+		}
+		return m
+	}
+	ls = append(ls, &nn.GlobalAvgPool{}, &nn.Flatten{}, nn.MustLinear(128, 10, true, rng))
+	return nn.NewSequential(ls...)
+}
+
+func benchTrainStep(b *testing.B, name string, batch, threads int) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	m := anchorNet(name, rng)
+	nn.SetThreads(m, threads)
+	nn.SetInputGrad(m, false)
+	opt, err := train.NewSGD(nn.NamedParams(m), train.SGDConfig{Momentum: 0.9})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := tensor.New(batch, 1, 28, 28)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	labels := make([]int, batch)
+	for i := range labels {
+		labels[i] = rng.IntN(10)
+	}
+	var ce nn.CrossEntropyLoss
+	step := func() {
+		nn.ZeroGrad(m)
+		y, err := m.Forward(x)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, dl, err := ce.Loss(y, labels)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := m.Backward(dl); err != nil {
+			b.Fatal(err)
+		}
+		opt.Step(0.01)
+	}
+	for range 3 {
+		step()
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		step()
+	}
+	b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "img/s")
+}
+
+func BenchmarkTrainAnchor(b *testing.B) {
+	for _, c := range []struct {
+		net   string
+		batch int
+	}{{"std", 64}, {"dws", 64}, {"channel", 64}, {"channel", 128}} {
+		b.Run(fmt.Sprintf("%s/batch=%d", c.net, c.batch), func(b *testing.B) { benchTrainStep(b, c.net, c.batch, 2) })
+	}
+}
