@@ -25,7 +25,11 @@ bench:
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSpec -fuzztime $(FUZZTIME) ./conv/
+	$(GO) test -run '^$$' -fuzz FuzzSgemm -fuzztime $(FUZZTIME) ./internal/gemm/
+	$(GO) test -run '^$$' -fuzz FuzzPlan -fuzztime $(FUZZTIME) ./conv/
 	$(GO) test -run '^$$' -fuzz FuzzReadNPY -fuzztime $(FUZZTIME) ./tensor/
+	$(GO) test -run '^$$' -fuzz FuzzReadIDX -fuzztime $(FUZZTIME) ./data/
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME) ./safetensors/
 
 ## check: formatting, vet and staticcheck.
 check:
