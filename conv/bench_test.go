@@ -44,7 +44,9 @@ var anchors = []anchor{
 }
 
 // bwdAnchors are the operators the anchors also time forward+backward.
-var bwdAnchors = map[string]bool{"S1": true, "G1": true, "DW2": true, "PW2": true, "CW1": true}
+// DW4 (stride-2 depthwise, no peer figure) is timed too, for the
+// stride-2 backward.
+var bwdAnchors = map[string]bool{"S1": true, "G1": true, "DW2": true, "DW4": true, "PW2": true, "CW1": true}
 
 type benchSetup struct {
 	plan          *Plan

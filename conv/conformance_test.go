@@ -90,6 +90,12 @@ func conformanceCases() []confCase {
 	add(Depthwise(2, 7, 2).WithStride(2).WithBias(), 1, 2, 19, 17)
 	add(Depthwise(5, 3, 1).WithDilation(2).WithStride(2), 3, 5, 11, 11)
 	add(New2D(1, 8, 3).WithPadding(Pad(1)), 1, 1, 9, 35) // one input channel: a depth multiplier
+	// Strides 3 and 4: im2col and the depthwise backward through rows
+	// deinterleaved into three or four phases.
+	add(New2D(3, 5, 5).WithStride(3).WithPadding(Pad(2)), 3, 3, 16, 17)
+	add(New2D(4, 6, 3).WithStride(4).WithDilation(2).WithGroups(2), 1, 4, 19, 22)
+	add(Depthwise(3, 3, 1).WithStride(3).WithPadding(Pad(1)), 3, 3, 13, 20)
+	add(Depthwise(2, 5, 2).WithStride(4).WithPadding(Pad(2)), 1, 2, 17, 23)
 
 	// The sampled cross product.
 	for n := 0; n < 110; {

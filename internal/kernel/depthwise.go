@@ -52,6 +52,7 @@ type Depthwise struct {
 	accs [][]float64 // per part: the taps of one filter
 	bufs [][]float32 // per part: a band of zero-padded input rows (3×3 modes)
 	zero []float32   // a row of zeros standing for a padded top or bottom row
+	des  [][]float32 // per part: one H×W plane with deinterleaved rows (backward, SW > 1)
 
 	// per-call arguments, read by the parallel loop bodies
 	x, w, b, y, dy, dx, dw, db []float32
@@ -80,6 +81,12 @@ func NewDepthwise(g geom.Conv, mode DepthwiseMode, threads int) *Depthwise {
 			k.bufs[i] = make([]float32, bandFloats(g))
 		}
 		k.zero = make([]float32, bandWidth(g.SH, max(g.OW, g.W)))
+	}
+	if g.SW > 1 {
+		k.des = make([][]float32, k.team.Threads())
+		for i := range k.des {
+			k.des[i] = make([]float32, g.H*g.W)
+		}
 	}
 	k.fwdFn, k.dxFn, k.dwFn = k.forwardPlanes, k.dxPlanes, k.dwChannels
 	return k
@@ -150,6 +157,20 @@ func (k *Depthwise) dxPlanes(part, lo, hi int) {
 				conv3x3Plane(1, dy, g.OH, g.OW, dx, g.H, g.W, 2-g.PadT, 2-g.PadL, rot[:], 0, j > 0, k.bufs[part], k.zero)
 				continue
 			}
+			if k.des != nil {
+				// Accumulate in deinterleaved rows (contiguous axpys),
+				// interleaved into dx after the last filter.
+				if j == 0 {
+					clear(k.des[part])
+				}
+				directPlaneDXDe(g, dy, k.des[part], w)
+				if j == k.mult-1 {
+					for ih := range g.H {
+						interleave(dx[ih*g.W:(ih+1)*g.W], k.des[part][ih*g.W:(ih+1)*g.W], g.SW)
+					}
+				}
+				continue
+			}
 			if j == 0 {
 				clear(dx)
 			}
@@ -181,6 +202,12 @@ func (k *Depthwise) dwChannels(part, lo, hi int) {
 			dy := k.dy[(n*g.M+m)*ohw : (n*g.M+m+1)*ohw]
 			if k.mode == Depthwise3x3S1 {
 				grad3x3S1Plane(x, g.H, g.W, dy, g.OH, g.OW, g.PadT, g.PadL, a, k.bufs[part], k.zero)
+			} else if k.des != nil {
+				xd := k.des[part]
+				for ih := range g.H {
+					deinterleave(xd[ih*g.W:(ih+1)*g.W], x[ih*g.W:(ih+1)*g.W], g.SW)
+				}
+				directPlaneDWDe(g, xd, dy, a)
 			} else {
 				directPlaneDW(g, x, dy, a)
 			}
@@ -502,6 +529,55 @@ func directPlaneDW(g geom.Conv, x, dy []float32, acc []float64) {
 					}
 				}
 				acc[i*g.KW+j] += float64(s)
+			}
+		}
+	}
+}
+
+// directPlaneDXDe is directPlaneDX (SW > 1) into dxd, the input gradient
+// plane with deinterleaved rows (see deinterleave): every tap of an output
+// row adds to one contiguous run of a phase, one axpy.
+func directPlaneDXDe(g geom.Conv, dy, dxd, w []float32) {
+	for oh := range g.OH {
+		dr := dy[oh*g.OW : (oh+1)*g.OW]
+		for i := range g.KH {
+			ih := oh*g.SH - g.PadT + i*g.DH
+			if ih < 0 || ih >= g.H {
+				continue
+			}
+			xr := dxd[ih*g.W : (ih+1)*g.W]
+			for j := range g.KW {
+				off := j*g.DW - g.PadL
+				lo, hi := tapRange(g.SW, off, g.W, g.OW)
+				if lo >= hi {
+					continue
+				}
+				fl, ps := phaseShift(off, g.SW, g.W)
+				asm.Axpy(w[i*g.KW+j], dr[lo:hi], xr[ps+lo+fl:ps+hi+fl])
+			}
+		}
+	}
+}
+
+// directPlaneDWDe is directPlaneDW (SW > 1) on xd, the input plane with
+// deinterleaved rows: one vector dot product per output row and tap.
+func directPlaneDWDe(g geom.Conv, xd, dy []float32, acc []float64) {
+	for oh := range g.OH {
+		dr := dy[oh*g.OW : (oh+1)*g.OW]
+		for i := range g.KH {
+			ih := oh*g.SH - g.PadT + i*g.DH
+			if ih < 0 || ih >= g.H {
+				continue
+			}
+			xr := xd[ih*g.W : (ih+1)*g.W]
+			for j := range g.KW {
+				off := j*g.DW - g.PadL
+				lo, hi := tapRange(g.SW, off, g.W, g.OW)
+				if lo >= hi {
+					continue
+				}
+				fl, ps := phaseShift(off, g.SW, g.W)
+				acc[i*g.KW+j] += float64(asm.Dot(dr[lo:hi], xr[ps+lo+fl:ps+hi+fl]))
 			}
 		}
 	}

@@ -309,6 +309,7 @@ type Im2col struct {
 	gemmConv
 	pc, chunks int
 	cols       [][]float32 // per part: kk × pc (backward), kk × rows·wp (padded forward)
+	des        [][]float32 // per part: C/G·H·W deinterleaved input rows (SW > 1), else nil
 
 	// Stride-1 forward: im2col in the padded-width domain (see forwardPadded).
 	padded      bool
@@ -341,6 +342,12 @@ func NewIm2col(g geom.Conv, threads int) *Im2col {
 		k.cols[i] = make([]float32, kk*pc)
 	}
 	k.fwdFn, k.dxFn, k.dwFn = k.forwardItems, k.dxItems, k.dwItems
+	k.des = make([][]float32, len(k.cols))
+	if g.SW > 1 {
+		for i := range k.des {
+			k.des[i] = make([]float32, g.CG()*g.H*g.W)
+		}
+	}
 	if g.SH == 1 && g.SW == 1 {
 		k.padded = true
 		k.hp, k.wp = g.H+g.PadT+g.PadB, g.W+g.PadL+g.PadR
@@ -464,7 +471,7 @@ func (k *Im2col) forwardItems(part, lo, hi int) {
 	col := k.cols[part]
 	for it := lo; it < hi; it++ {
 		n, gi, p0, pn := k.chunk(it)
-		im2col(g, k.xg(k.x, n, gi), col, p0, pn)
+		im2col(g, k.xg(k.x, n, gi), col, p0, pn, k.des[part])
 		yo := (n*g.M+gi*k.mg)*k.p + p0
 		gemm.SgemmPackedA(th, k.pa[gi], false, pn, 1, col, pn, 0, k.y[yo:], k.p)
 		if k.b != nil {
@@ -630,7 +637,7 @@ func (k *Im2col) dwItems(part, lo, hi int) {
 	col, acc := k.cols[part], k.dwPriv[part]
 	for it := lo; it < hi; it++ {
 		n, gi, p0, pn := k.chunk(it)
-		im2col(g, k.xg(k.x, n, gi), col, p0, pn)
+		im2col(g, k.xg(k.x, n, gi), col, p0, pn, k.des[part])
 		// dW_g += dY[n, g][:, chunk] (mg × pn) · colᵀ (pn × kk)
 		k.dwGemm(part, th, k.dy[(n*g.M+gi*k.mg)*k.p+p0:], k.p, col, pn, pn, acc[gi*k.mg*k.kk:])
 	}
@@ -642,8 +649,26 @@ func (k *Im2col) dwItems(part, lo, hi int) {
 //	col[(c·KH + i)·KW + j][p − p0] = x[c, oh·SH − PadT + i·DH, ow·SW − PadL + j·DW]
 //
 // for p = oh·OW + ow, zero where the tap falls outside the input.
-func im2col(g geom.Conv, x, col []float32, p0, pn int) {
+//
+// With SW > 1 and de non-nil (C/G·H·W floats), the input rows the chunk
+// reads are first deinterleaved into de (see deinterleave), so that every
+// tap's run of a row is one contiguous copy instead of a strided gather.
+func im2col(g geom.Conv, x, col []float32, p0, pn int, de []float32) {
 	hw := g.H * g.W
+	if g.SW == 1 || pn == 0 {
+		de = nil
+	}
+	if de != nil {
+		oh0, oh1 := p0/g.OW, (p0+pn-1)/g.OW
+		r0 := max(0, oh0*g.SH-g.PadT)
+		r1 := min(g.H, oh1*g.SH-g.PadT+(g.KH-1)*g.DH+1)
+		for c := range g.CG() {
+			for ih := r0; ih < r1; ih++ {
+				o := (c*g.H + ih) * g.W
+				deinterleave(de[o:o+g.W], x[c*hw+ih*g.W:c*hw+(ih+1)*g.W], g.SW)
+			}
+		}
+	}
 	for c := range g.CG() {
 		xc := x[c*hw : (c+1)*hw]
 		for i := range g.KH {
@@ -651,6 +676,9 @@ func im2col(g geom.Conv, x, col []float32, p0, pn int) {
 				row := col[((c*g.KH+i)*g.KW+j)*pn:][:pn]
 				off := j*g.DW - g.PadL
 				lo, hi := tapRange(g.SW, off, g.W, g.OW)
+				// Phase of the tap in a deinterleaved row, its start ps and
+				// the shift fl: x[o·SW + off] = de[ps + o + fl].
+				fl, ps := phaseShift(off, g.SW, g.W)
 				for q, p := 0, p0; q < pn; {
 					oh, ow := p/g.OW, p%g.OW
 					seg := min(g.OW-ow, pn-q) // outputs left in this output row
@@ -662,9 +690,14 @@ func im2col(g geom.Conv, x, col []float32, p0, pn int) {
 					} else {
 						xr := xc[ih*g.W : (ih+1)*g.W]
 						clear(r[:a-ow])
-						if g.SW == 1 {
+						switch {
+						case g.SW == 1:
 							copy(r[a-ow:b-ow], xr[a+off:b+off])
-						} else {
+						case de != nil:
+							// x[ih][o·SW + off] = phase ph of the deinterleaved row at o + fl.
+							d := de[(c*g.H+ih)*g.W+ps:]
+							copy(r[a-ow:b-ow], d[a+fl:b+fl])
+						default:
 							for o := a; o < b; o++ {
 								r[o-ow] = xr[o*g.SW+off]
 							}
@@ -677,6 +710,81 @@ func im2col(g geom.Conv, x, col []float32, p0, pn int) {
 			}
 		}
 	}
+}
+
+// deinterleave writes the s phases of src one after the other into dst
+// (same length): phase ph, the values src[ph], src[ph+s], …, starts at
+// Σ_{q<ph} ⌈(len−q)/s⌉.
+func deinterleave(dst, src []float32, s int) {
+	if s == 2 {
+		n := len(src) / 2
+		e, d := dst[:len(src)-n], dst[len(src)-n:len(src)]
+		q := 0
+		for ; q+4 <= n; q += 4 {
+			v := (*[8]float32)(src[2*q:])
+			*(*[4]float32)(e[q:]) = [4]float32{v[0], v[2], v[4], v[6]}
+			*(*[4]float32)(d[q:]) = [4]float32{v[1], v[3], v[5], v[7]}
+		}
+		src2 := src[:2*n]
+		for ; q < n; q++ {
+			e[q] = src2[2*q]
+			d[q] = src2[2*q+1]
+		}
+		if len(e) > n {
+			e[n] = src[2*n]
+		}
+		return
+	}
+	k := 0
+	for ph := range min(s, len(src)) {
+		for i := ph; i < len(src); i += s {
+			dst[k] = src[i]
+			k++
+		}
+	}
+}
+
+// interleave is the inverse of deinterleave: dst[ph + s·q] = phase ph's q-th value.
+func interleave(dst, src []float32, s int) {
+	if s == 2 {
+		n := len(dst) / 2
+		e, d := src[:len(dst)-n], src[len(dst)-n:len(dst)]
+		q := 0
+		for ; q+4 <= n; q += 4 {
+			a, b := (*[4]float32)(e[q:]), (*[4]float32)(d[q:])
+			*(*[8]float32)(dst[2*q:]) = [8]float32{a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3]}
+		}
+		dst2 := dst[:2*n]
+		for ; q < n; q++ {
+			dst2[2*q] = e[q]
+			dst2[2*q+1] = d[q]
+		}
+		if len(e) > n {
+			dst[2*n] = e[n]
+		}
+		return
+	}
+	k := 0
+	for ph := range min(s, len(dst)) {
+		for i := ph; i < len(dst); i += s {
+			dst[i] = src[k]
+			k++
+		}
+	}
+}
+
+// phaseShift locates the values x[o·s + off] (o ≥ 0) of a row of width w in
+// its deinterleaved form: they are the run starting at ps + fl + o, ps the
+// start of their phase and fl = ⌊off/s⌋.
+func phaseShift(off, s, w int) (fl, ps int) {
+	if s == 2 {
+		return off >> 1, (off & 1) * ((w + 1) >> 1)
+	}
+	fl = floorDiv(off, s)
+	for q := range off - fl*s {
+		ps += ceilDiv(w-q, s)
+	}
+	return fl, ps
 }
 
 // col2im adds the columns [p0, p0+pn) of col back into the planes dx of

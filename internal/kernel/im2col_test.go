@@ -1,0 +1,83 @@
+package kernel
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/convkit/convkit/internal/geom"
+)
+
+// TestIm2colDeinterleaved checks that im2col through deinterleaved rows
+// (SW > 1) writes exactly what the strided gather writes, for chunks that
+// start and end mid-row, strides 2 and 3, dilations, odd widths and
+// asymmetric padding.
+func TestIm2colDeinterleaved(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, tc := range []struct{ c, h, w, k, s, d, pt, pb, pl, pr int }{
+		{3, 17, 17, 3, 2, 1, 1, 1, 1, 1},
+		{3, 16, 16, 3, 2, 1, 1, 1, 1, 1},
+		{2, 13, 11, 5, 3, 1, 2, 1, 0, 2},
+		{4, 9, 12, 3, 2, 2, 2, 2, 2, 2},
+		{1, 7, 7, 7, 2, 1, 0, 3, 3, 0},
+		{2, 10, 23, 2, 4, 1, 0, 0, 1, 0},
+	} {
+		g := geom.Conv{N: 1, C: tc.c, H: tc.h, W: tc.w, M: 1, KH: tc.k, KW: tc.k, SH: tc.s, SW: tc.s,
+			PadT: tc.pt, PadB: tc.pb, PadL: tc.pl, PadR: tc.pr, DH: tc.d, DW: tc.d, G: 1}
+		eff := (tc.k-1)*tc.d + 1
+		g.OH, g.OW = (tc.h+tc.pt+tc.pb-eff)/tc.s+1, (tc.w+tc.pl+tc.pr-eff)/tc.s+1
+		x := make([]float32, g.C*g.H*g.W)
+		for i := range x {
+			x[i] = float32(r.IntN(1000) + 1)
+		}
+		kk, p := g.C*g.KH*g.KW, g.OH*g.OW
+		de := make([]float32, len(x))
+		for _, pc := range []int{1, 5, g.OW + 3, p} {
+			for p0 := 0; p0 < p; p0 += pc {
+				pn := min(pc, p-p0)
+				want, got := make([]float32, kk*pn), make([]float32, kk*pn)
+				for i := range got {
+					got[i] = -1
+				}
+				im2col(g, x, want, p0, pn, nil)
+				im2col(g, x, got, p0, pn, de)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("%+v chunk [%d,+%d): col[%d] = %v, want %v", tc, p0, pn, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDeinterleaveRoundTrip checks deinterleave, interleave and phaseShift
+// against the definition for strides 1–5 and widths 1–12.
+func TestDeinterleaveRoundTrip(t *testing.T) {
+	for s := 1; s <= 5; s++ {
+		for w := 1; w <= 12; w++ {
+			src := make([]float32, w)
+			for i := range src {
+				src[i] = float32(i + 1)
+			}
+			d, back := make([]float32, w), make([]float32, w)
+			deinterleave(d, src, s)
+			interleave(back, d, s)
+			for i := range src {
+				if back[i] != src[i] {
+					t.Fatalf("s=%d w=%d: round trip %v -> %v -> %v", s, w, src, d, back)
+				}
+			}
+			for off := -3; off <= 6; off++ {
+				fl, ps := phaseShift(off, s, w)
+				for o := 0; o*s+off < w; o++ {
+					if o*s+off < 0 {
+						continue
+					}
+					if got := d[ps+o+fl]; got != src[o*s+off] {
+						t.Fatalf("s=%d w=%d off=%d o=%d: %v, want %v", s, w, off, o, got, src[o*s+off])
+					}
+				}
+			}
+		}
+	}
+}
