@@ -13,13 +13,24 @@
 // Conv runs any conv.Op through conv.Plan, one plan per input shape:
 // standard, group, depthwise and pointwise Conv2D, Shuffle (see also
 // NewChannelShuffle), ChannelWise, GroupChannelWise, DWSChannelWise and
-// Classifier. Linear is a fully connected layer (run as a 1×1 conv plan).
+// Classifier. Linear is a fully connected layer (one matrix product over
+// the whole batch).
 // BatchNorm2d, ReLU, ReLU6, MaxPool2d, AvgPool2d, GlobalAvgPool, Dropout and
 // Flatten complete the set. Sequential, Residual (y = post(body(x) +
 // shortcut(x))) and Concat (branches concatenated along channels) compose
 // them into ShuffleNet units, MobileNet blocks and ChannelNets' GM and GCWM
 // modules. CrossEntropy is the softmax cross-entropy loss with label
-// smoothing.
+// smoothing (CrossEntropyLoss reuses its gradient buffer).
+//
+// # Performance
+//
+// BatchNorm2d, ReLU and GlobalAvgPool run their loops over channels,
+// planes or chunks on a bounded pool of goroutines (SetThreads; results
+// do not depend on the thread count) with AVX2 kernels where available.
+// Sequential runs a BatchNorm2d followed by a ReLU as one fused pass
+// forward and backward; both keep their names and state. A training loop
+// that does not use the gradient with respect to the model's input calls
+// SetInputGrad(model, false), so that the first layer skips it.
 //
 // # Conventions
 //

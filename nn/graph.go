@@ -153,6 +153,7 @@ type Residual struct {
 	x, sum, dx  *tensor.Tensor
 	out         []int
 	noInputGrad bool
+	add         parAdd
 }
 
 // NewResidual returns Post(body(x) + shortcut(x)); shortcut and post may be
@@ -240,10 +241,7 @@ func (r *Residual) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	r.sum = reuse(r.sum, b.Shape)
 	sum := r.sum.Data
-	bs, ss := b.Data[:len(sum)], s.Data[:len(sum)]
-	for i := range sum {
-		sum[i] = bs[i] + ss[i]
-	}
+	r.add.run(sum, b.Data[:len(sum)], s.Data[:len(sum)])
 	r.x = x
 	y := r.sum
 	if r.Post != nil {
@@ -288,12 +286,13 @@ func (r *Residual) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	r.dx = reuse(r.dx, r.x.Shape)
 	dx := r.dx.Data
-	bs, ss := db.Data[:len(dx)], ds.Data[:len(dx)]
-	for i := range dx {
-		dx[i] = bs[i] + ss[i]
-	}
+	r.add.run(dx, db.Data[:len(dx)], ds.Data[:len(dx)])
 	return r.dx, nil
 }
+
+// SetThreads sets the goroutines of the element-wise sums (≤ 0:
+// GOMAXPROCS); the function SetThreads sets the children too.
+func (r *Residual) SetThreads(n int) { r.add.par.threads = n }
 
 // SetInputGrad tells Body and Shortcut whether the input gradient is
 // needed (Post always needs its own); without it Backward returns nil.

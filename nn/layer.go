@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"github.com/convkit/convkit/internal/asm"
 	"github.com/convkit/convkit/tensor"
 )
 
@@ -88,7 +89,7 @@ type ModeSetter interface {
 }
 
 // ThreadSetter is implemented by layers that run multi-threaded loops
-// (Conv, Linear, BatchNorm2d, ReLU, GlobalAvgPool). n ≤ 0 means
+// (Conv, Linear, BatchNorm2d, ReLU and the pooling layers). n ≤ 0 means
 // GOMAXPROCS. Use the function SetThreads to set a whole model.
 type ThreadSetter interface {
 	SetThreads(n int)
@@ -166,10 +167,46 @@ func view(t *tensor.Tensor, data []float32, shape []int) *tensor.Tensor {
 	return t
 }
 
-// addTo adds src into dst element-wise; the slices have equal length.
+// addTo adds src into dst element-wise; the slices have equal length. It
+// runs asm.Axpy with α = 1, whose fused multiply-add 1·src + dst rounds
+// exactly as the sum does.
 func addTo(dst, src []float32) {
-	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] += v
+	asm.Axpy(1, src[:len(dst)], dst)
+}
+
+// parAdd computes dst = a + b element-wise in parallel chunks.
+type parAdd struct {
+	par       par
+	dst, a, b []float32
+	fn        func(lo, hi int)
+}
+
+// addChunk is the unit of work of parAdd, in elements.
+const addChunk = 8 << 10
+
+func (p *parAdd) run(dst, a, b []float32) {
+	if p.fn == nil {
+		p.fn = p.chunks
+	}
+	p.dst, p.a, p.b = dst, a[:len(dst)], b[:len(dst)]
+	p.par.run(chunks(len(dst), addChunk), 3*len(dst), p.fn)
+	p.dst, p.a, p.b = nil, nil, nil
+}
+
+func (p *parAdd) chunks(lo, hi int) {
+	lo, hi = lo*addChunk, min(hi*addChunk, len(p.dst))
+	addInto(p.dst[lo:hi], p.a[lo:hi], p.b[lo:hi])
+}
+
+// addInto sets dst = a + b element-wise; a and b are at least as long as dst.
+func addInto(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	i := 0
+	for ; i+4 <= len(dst); i += 4 {
+		d, x, y := dst[i:i+4:i+4], a[i:i+4:i+4], b[i:i+4:i+4]
+		d[0], d[1], d[2], d[3] = x[0]+y[0], x[1]+y[1], x[2]+y[2], x[3]+y[3]
+	}
+	for ; i < len(dst); i++ {
+		dst[i] = a[i] + b[i]
 	}
 }

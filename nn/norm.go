@@ -20,10 +20,11 @@ import (
 //	num_batches_tracked += 1
 //
 // In evaluation mode mean and var are running_mean and running_var.
-// Statistics are accumulated in float64. Parameters: weight (γ, init 1) and
-// bias (β, init 0); buffers: running_mean (init 0), running_var (init 1)
-// and num_batches_tracked, a float32 scalar here (an int64 in PyTorch;
-// exact up to 2²⁴ batches).
+// Statistics are accumulated per channel in float64 (with the AVX2
+// kernels, each plane of H·W values is summed in float32 first).
+// Parameters: weight (γ, init 1) and bias (β, init 0); buffers:
+// running_mean (init 0), running_var (init 1) and num_batches_tracked, a
+// float32 scalar here (an int64 in PyTorch; exact up to 2²⁴ batches).
 type BatchNorm2d struct {
 	C        int
 	Eps      float64 // added to the variance; 1e-5 by default
@@ -44,7 +45,8 @@ type BatchNorm2d struct {
 	// values made once (so that a parallel loop allocates nothing).
 	n, hw         int
 	in, out, grad []float32 // x, then y or dx, and dy
-	mask          []float32 // backward: the fused ReLU's output, or nil
+	bwdReLU       bool      // whether the backward is fused with a ReLU
+	scale, shift  []float32 // per channel: the s and t of the last Forward, y = (x − mean)·s + t
 	fwdFn, bwdFn  func(lo, hi int)
 	gradW, gradB  []float64 // backward: Σ dy·x̂ and Σ dy per channel
 }
@@ -61,7 +63,8 @@ func NewBatchNorm2d(c int) (*BatchNorm2d, error) {
 		runMean: newBuffer("running_mean", c), runVar: newBuffer("running_var", c),
 		nTrack: newBuffer("num_batches_tracked"),
 		mean:   make([]float64, c), istd: make([]float64, c),
-		gradW: make([]float64, c), gradB: make([]float64, c)}
+		gradW: make([]float64, c), gradB: make([]float64, c),
+		scale: make([]float32, c), shift: make([]float32, c)}
 	b.fwdFn, b.bwdFn = b.forwardChannels, b.backwardChannels
 	for i := range c {
 		b.weight.Value.Data[i] = 1
@@ -171,7 +174,8 @@ func (b *BatchNorm2d) forwardChannels(lo, hi int) {
 	relu := b.relu != nil
 	for ch := lo; ch < hi; ch++ {
 		if b.batchStats {
-			k := float32(sum64(b.in[ch*hw:(ch+1)*hw]) / float64(hw))
+			s0, _ := planeMoments(b.in[ch*hw:(ch+1)*hw], 0)
+			k := float32(s0 / float64(hw))
 			var s, sq float64
 			for i := range n {
 				off := (i*c + ch) * hw
@@ -194,6 +198,7 @@ func (b *BatchNorm2d) forwardChannels(lo, hi int) {
 		mu := float32(b.mean[ch])
 		s := float32(float64(b.weight.Value.Data[ch]) * b.istd[ch])
 		t := b.bias.Value.Data[ch]
+		b.scale[ch], b.shift[ch] = s, t
 		for i := range n {
 			off := (i*c + ch) * hw
 			planeNormalize(b.out[off:off+hw], b.in[off:off+hw], mu, s, t, relu)
@@ -213,8 +218,11 @@ func (b *BatchNorm2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 }
 
 // backward is Backward, fused with the ReLU r that follows the layer when
-// r is not nil: dy is then the gradient of r's output, which is masked by
-// where r passed (r.Backward) on the fly. As in forwardChannels, each
+// r is not nil (and the last Forward was fused with it): dy is then the
+// gradient of r's output, masked on the fly where r passed. The mask is
+// recomputed from x — the ReLU passed where the forward's (x − mean)·s + t
+// is not ≤ 0, and recomputing that expression gives the same bits — so the
+// pass reads dy and x but not r's output. As in forwardChannels, each
 // channel is one item of a parallel loop: its two sums and its input
 // gradient are computed together, while its planes are in cache.
 func (b *BatchNorm2d) backward(dy *tensor.Tensor, r *ReLU) (*tensor.Tensor, error) {
@@ -235,9 +243,9 @@ func (b *BatchNorm2d) backward(dy *tensor.Tensor, r *ReLU) (*tensor.Tensor, erro
 	b.dx = reuse(b.dx, b.x.Shape)
 	b.n, b.hw = b.x.Shape[0], b.x.Shape[2]*b.x.Shape[3]
 	b.grad, b.in, b.out = dy.Data, b.x.Data, b.dx.Data
-	b.fuse(r)
+	b.bwdReLU = r != nil
 	b.par.run(b.C, 3*len(dy.Data), b.bwdFn)
-	b.grad, b.in, b.out, b.mask = nil, nil, nil, nil
+	b.grad, b.in, b.out = nil, nil, nil
 	gw, gb := b.weight.Grad.Data, b.bias.Grad.Data
 	for ch := range b.C {
 		gw[ch] += float32(b.gradW[ch])
@@ -246,32 +254,19 @@ func (b *BatchNorm2d) backward(dy *tensor.Tensor, r *ReLU) (*tensor.Tensor, erro
 	return b.dx, nil
 }
 
-// fuse records the ReLU (or nil) whose output masks the gradient in
-// backwardChannels.
-func (b *BatchNorm2d) fuse(r *ReLU) {
-	b.mask = nil
-	if r != nil {
-		b.mask = r.y.Data
-	}
-}
-
 // backwardChannels computes the parameter and input gradients of channels
 // [lo, hi): dx = a·dy − c0 − k·(x − mean) per channel, where a = γ·istd
 // and, with batch statistics, c0 = a·mean(dy) and k = a·istd·mean(dy·x̂).
 func (b *BatchNorm2d) backwardChannels(lo, hi int) {
 	c, n, hw := b.C, b.n, b.hw
 	m := float64(n * hw)
-	mask := b.mask
+	relu := b.bwdReLU
 	for ch := lo; ch < hi; ch++ {
-		mu32 := float32(b.mean[ch])
+		mu32, s, t := float32(b.mean[ch]), b.scale[ch], b.shift[ch]
 		var sg, sgx float64
 		for i := range n {
 			off := (i*c + ch) * hw
-			var z []float32
-			if mask != nil {
-				z = mask[off : off+hw]
-			}
-			a, bx := planeGradSums(b.grad[off:off+hw], z, b.in[off:off+hw], mu32)
+			a, bx := planeGradSums(b.grad[off:off+hw], b.in[off:off+hw], mu32, s, t, relu)
 			sg += a
 			sgx += bx
 		}
@@ -282,22 +277,14 @@ func (b *BatchNorm2d) backwardChannels(lo, hi int) {
 		if !b.batchStats {
 			for i := range n {
 				off := (i*c + ch) * hw
-				var z []float32
-				if mask != nil {
-					z = mask[off : off+hw]
-				}
-				scaleGrad(b.out[off:off+hw], b.grad[off:off+hw], z, float32(a))
+				scaleGrad(b.out[off:off+hw], b.grad[off:off+hw], b.in[off:off+hw], float32(a), mu32, s, t, relu)
 			}
 			continue
 		}
 		a32, c0, k := float32(a), float32(a*sg/m), float32(a*istd*sgx*istd/m)
 		for i := range n {
 			off := (i*c + ch) * hw
-			var z []float32
-			if mask != nil {
-				z = mask[off : off+hw]
-			}
-			planeGradInput(b.out[off:off+hw], b.grad[off:off+hw], z, b.in[off:off+hw], a32, c0, k, mu32)
+			planeGradInput(b.out[off:off+hw], b.grad[off:off+hw], b.in[off:off+hw], a32, c0, k, mu32, s, t, relu)
 		}
 	}
 }

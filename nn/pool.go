@@ -70,6 +70,24 @@ type MaxPool2d struct {
 
 	x, y, dx *tensor.Tensor
 	arg      []int32 // per output: index of the maximum within its input plane
+	loop     poolLoop
+}
+
+// poolLoop holds what the parallel plane loops of a pooling layer need:
+// the thread setting, the geometry and tensors of the current call, and
+// the loop bodies as method values made once.
+type poolLoop struct {
+	par      par
+	g        poolGeom
+	in, out  []float32
+	fwd, bwd func(lo, hi int)
+}
+
+// run calls fn over the n·c planes of g, in parallel.
+func (l *poolLoop) run(g poolGeom, in, out []float32, fn func(lo, hi int)) {
+	l.g, l.in, l.out = g, in, out
+	l.par.run(g.n*g.c, g.n*g.c*(g.h*g.w+g.oh*g.ow), fn)
+	l.in, l.out = nil, nil
 }
 
 // NewMaxPool2d returns a MaxPool2d with floor mode.
@@ -91,6 +109,9 @@ func (m *MaxPool2d) stride() int {
 
 // Params returns nil.
 func (*MaxPool2d) Params() []*Param { return nil }
+
+// SetThreads sets the goroutines of the plane loops (≤ 0: GOMAXPROCS).
+func (m *MaxPool2d) SetThreads(n int) { m.loop.par.threads = n }
 
 // OutputShape returns [N, C, OH, OW].
 func (m *MaxPool2d) OutputShape(in []int) ([]int, error) {
@@ -115,10 +136,20 @@ func (m *MaxPool2d) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 		m.arg = make([]int32, len(m.y.Data))
 	}
 	m.arg = m.arg[:len(m.y.Data)]
+	if m.loop.fwd == nil {
+		m.loop.fwd, m.loop.bwd = m.forwardPlanes, m.backwardPlanes
+	}
+	m.loop.run(g, x.Data, m.y.Data, m.loop.fwd)
+	m.x = x
+	return m.y, nil
+}
+
+func (m *MaxPool2d) forwardPlanes(lo, hi int) {
+	g := m.loop.g
 	plane, oplane := g.h*g.w, g.oh*g.ow
-	for pl := 0; pl < g.n*g.c; pl++ {
-		xs := x.Data[pl*plane : (pl+1)*plane]
-		ys, as := m.y.Data[pl*oplane:(pl+1)*oplane], m.arg[pl*oplane:(pl+1)*oplane]
+	for pl := lo; pl < hi; pl++ {
+		xs := m.loop.in[pl*plane : (pl+1)*plane]
+		ys, as := m.loop.out[pl*oplane:(pl+1)*oplane], m.arg[pl*oplane:(pl+1)*oplane]
 		for oh := 0; oh < g.oh; oh++ {
 			h0 := oh*g.s - g.p
 			h1 := min(h0+g.k, g.h)
@@ -140,8 +171,6 @@ func (m *MaxPool2d) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 			}
 		}
 	}
-	m.x = x
-	return m.y, nil
 }
 
 // Backward routes each output gradient to its window's maximum.
@@ -153,17 +182,24 @@ func (m *MaxPool2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	if err := checkGrad(label("MaxPool2d"), dy, out); err != nil {
 		return nil, err
 	}
+	// The geometry of the last Forward (only the sizes matter here).
+	g := poolGeom{n: out[0], c: out[1], h: m.x.Shape[2], w: m.x.Shape[3], oh: out[2], ow: out[3]}
 	m.dx = reuse(m.dx, m.x.Shape)
-	clear(m.dx.Data)
-	plane, oplane := m.x.Shape[2]*m.x.Shape[3], out[2]*out[3]
-	for pl := 0; pl < out[0]*out[1]; pl++ {
-		dxs := m.dx.Data[pl*plane : (pl+1)*plane]
+	m.loop.run(g, dy.Data, m.dx.Data, m.loop.bwd)
+	return m.dx, nil
+}
+
+func (m *MaxPool2d) backwardPlanes(lo, hi int) {
+	g := m.loop.g
+	plane, oplane := g.h*g.w, g.oh*g.ow
+	for pl := lo; pl < hi; pl++ {
+		dxs := m.loop.out[pl*plane : (pl+1)*plane]
+		clear(dxs)
 		as := m.arg[pl*oplane : (pl+1)*oplane]
-		for i, g := range dy.Data[pl*oplane : (pl+1)*oplane] {
-			dxs[as[i]] += g
+		for i, v := range m.loop.in[pl*oplane : (pl+1)*oplane] {
+			dxs[as[i]] += v
 		}
 	}
-	return m.dx, nil
 }
 
 // AvgPool2d is PyTorch's AvgPool2d with a square Kernel, Stride (0 means
@@ -176,6 +212,7 @@ type AvgPool2d struct {
 	CeilMode, ExcludePad    bool
 
 	x, y, dx *tensor.Tensor
+	loop     poolLoop
 }
 
 // NewAvgPool2d returns an AvgPool2d with floor mode counting padding.
@@ -195,6 +232,9 @@ func (a *AvgPool2d) String() string {
 
 // Params returns nil.
 func (*AvgPool2d) Params() []*Param { return nil }
+
+// SetThreads sets the goroutines of the plane loops (≤ 0: GOMAXPROCS).
+func (a *AvgPool2d) SetThreads(n int) { a.loop.par.threads = n }
 
 // OutputShape returns [N, C, OH, OW].
 func (a *AvgPool2d) OutputShape(in []int) ([]int, error) {
@@ -227,9 +267,19 @@ func (a *AvgPool2d) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, err
 	}
 	a.y = reuse(a.y, g.outShape())
+	if a.loop.fwd == nil {
+		a.loop.fwd, a.loop.bwd = a.forwardPlanes, a.backwardPlanes
+	}
+	a.loop.run(g, x.Data, a.y.Data, a.loop.fwd)
+	a.x = x
+	return a.y, nil
+}
+
+func (a *AvgPool2d) forwardPlanes(lo, hi int) {
+	g := a.loop.g
 	plane, oplane := g.h*g.w, g.oh*g.ow
-	for pl := 0; pl < g.n*g.c; pl++ {
-		xs, ys := x.Data[pl*plane:(pl+1)*plane], a.y.Data[pl*oplane:(pl+1)*oplane]
+	for pl := lo; pl < hi; pl++ {
+		xs, ys := a.loop.in[pl*plane:(pl+1)*plane], a.loop.out[pl*oplane:(pl+1)*oplane]
 		for oh := 0; oh < g.oh; oh++ {
 			for ow := 0; ow < g.ow; ow++ {
 				h0, h1, w0, w1, div := a.window(g, oh, ow)
@@ -243,8 +293,6 @@ func (a *AvgPool2d) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 			}
 		}
 	}
-	a.x = x
-	return a.y, nil
 }
 
 // Backward spreads each output gradient, divided by its divisor, over its
@@ -259,10 +307,16 @@ func (a *AvgPool2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	g, _ := poolShape("AvgPool2d", a.Kernel, a.Stride, a.Padding, a.CeilMode, a.x.Shape)
 	a.dx = reuse(a.dx, a.x.Shape)
-	clear(a.dx.Data)
+	a.loop.run(g, dy.Data, a.dx.Data, a.loop.bwd)
+	return a.dx, nil
+}
+
+func (a *AvgPool2d) backwardPlanes(lo, hi int) {
+	g := a.loop.g
 	plane, oplane := g.h*g.w, g.oh*g.ow
-	for pl := 0; pl < g.n*g.c; pl++ {
-		dxs, gs := a.dx.Data[pl*plane:(pl+1)*plane], dy.Data[pl*oplane:(pl+1)*oplane]
+	for pl := lo; pl < hi; pl++ {
+		dxs, gs := a.loop.out[pl*plane:(pl+1)*plane], a.loop.in[pl*oplane:(pl+1)*oplane]
+		clear(dxs)
 		for oh := 0; oh < g.oh; oh++ {
 			for ow := 0; ow < g.ow; ow++ {
 				h0, h1, w0, w1, div := a.window(g, oh, ow)
@@ -276,7 +330,6 @@ func (a *AvgPool2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 			}
 		}
 	}
-	return a.dx, nil
 }
 
 // GlobalAvgPool averages each channel's whole map: [N, C, H, W] →

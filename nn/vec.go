@@ -51,43 +51,36 @@ func planeNormalize(y, x []float32, mu, s, t float32, relu bool) {
 	}
 }
 
-// planeGradSums returns Σ g and Σ g·(x − mu), g masked by the ReLU output
-// y when y is not nil.
-func planeGradSums(g, y, x []float32, mu float32) (sg, sgx float64) {
+// planeGradSums returns Σ g and Σ g·(x − mu) for a BatchNorm2d whose
+// forward computed bnOut(x, mu, s, t); with relu, g is masked where the
+// ReLU after it passed, recomputed from x (see gradSumsReLU).
+func planeGradSums(g, x []float32, mu, s, t float32, relu bool) (sg, sgx float64) {
 	if len(g) == 0 {
 		return 0, 0
 	}
 	x = x[:len(g)]
-	if useVec() {
-		var yp *float32
-		if y != nil {
-			yp = &y[:len(g)][0]
-		}
-		a, b := gradSumsAVX2(&g[0], yp, &x[0], len(g), mu)
+	switch {
+	case useVec():
+		a, b := gradSumsAVX2(&g[0], &x[0], len(g), mu, s, t, relu)
 		return float64(a), float64(b)
-	}
-	if y != nil {
-		return gradSumsReLU(g, y, x, float64(mu))
+	case relu:
+		return gradSumsReLU(g, x, mu, s, t)
 	}
 	return gradSums(g, x, float64(mu))
 }
 
-// planeGradInput sets dx = a·g − c0 − k·(x − mu), g masked by the ReLU
-// output y when y is not nil.
-func planeGradInput(dx, g, y, x []float32, a, c0, k, mu float32) {
+// planeGradInput sets dx = a·g − c0 − k·(x − mu), g masked as in
+// planeGradSums.
+func planeGradInput(dx, g, x []float32, a, c0, k, mu, s, t float32, relu bool) {
 	if len(g) == 0 {
 		return
 	}
 	dx, x = dx[:len(g)], x[:len(g)]
 	switch {
 	case useVec():
-		var yp *float32
-		if y != nil {
-			yp = &y[:len(g)][0]
-		}
-		gradInputAVX2(&dx[0], &g[0], yp, &x[0], len(g), a, c0, k, mu)
-	case y != nil:
-		gradInputReLU(dx, g, y, x, a, c0, k, mu)
+		gradInputAVX2(&dx[0], &g[0], &x[0], len(g), a, c0, k, mu, s, t, relu)
+	case relu:
+		gradInputReLU(dx, g, x, a, c0, k, mu, s, t)
 	default:
 		gradInput(dx, g, x, a, c0, k, mu)
 	}
@@ -148,19 +141,25 @@ func moments64(x []float32, k float64) (s, sq float64) {
 	return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
 }
 
+// bnOut is BatchNorm2d's output (v − mu)·s + t, each operation rounded to
+// float32 (the explicit conversion forbids fusing the multiply and the
+// add), as the assembly computes it: the fused backward recomputes it to
+// find where the ReLU passed, so it must match the forward bit for bit.
+func bnOut(v, mu, s, t float32) float32 { return float32((v-mu)*s) + t }
+
 // normalize sets y = (x − mu)·s + t.
 func normalize(y, x []float32, mu, s, t float32) {
 	y = y[:len(x)]
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
 		v, w := x[i:i+4:i+4], y[i:i+4:i+4]
-		w[0] = (v[0]-mu)*s + t
-		w[1] = (v[1]-mu)*s + t
-		w[2] = (v[2]-mu)*s + t
-		w[3] = (v[3]-mu)*s + t
+		w[0] = bnOut(v[0], mu, s, t)
+		w[1] = bnOut(v[1], mu, s, t)
+		w[2] = bnOut(v[2], mu, s, t)
+		w[3] = bnOut(v[3], mu, s, t)
 	}
 	for ; i < len(x); i++ {
-		y[i] = (x[i]-mu)*s + t
+		y[i] = bnOut(x[i], mu, s, t)
 	}
 }
 
@@ -170,13 +169,13 @@ func normalizeReLU(y, x []float32, mu, s, t float32) {
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
 		v, w := x[i:i+4:i+4], y[i:i+4:i+4]
-		w[0] = relu((v[0]-mu)*s + t)
-		w[1] = relu((v[1]-mu)*s + t)
-		w[2] = relu((v[2]-mu)*s + t)
-		w[3] = relu((v[3]-mu)*s + t)
+		w[0] = relu(bnOut(v[0], mu, s, t))
+		w[1] = relu(bnOut(v[1], mu, s, t))
+		w[2] = relu(bnOut(v[2], mu, s, t))
+		w[3] = relu(bnOut(v[3], mu, s, t))
 	}
 	for ; i < len(x); i++ {
-		y[i] = relu((x[i]-mu)*s + t)
+		y[i] = relu(bnOut(x[i], mu, s, t))
 	}
 }
 
@@ -254,29 +253,27 @@ func gradSums(g, x []float32, mu float64) (sg, sgx float64) {
 	return (a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)
 }
 
-// gradSumsReLU is gradSums of g masked by the ReLU output y.
-func gradSumsReLU(g, y, x []float32, mu float64) (sg, sgx float64) {
-	x, y = x[:len(g)], y[:len(g)]
-	var a0, a1, a2, a3, b0, b1, b2, b3 float64
+// gradSumsReLU is gradSums of g masked where the ReLU after the
+// BatchNorm2d passed, that is where bnOut(x, mu, s, t) is not ≤ 0.
+func gradSumsReLU(g, x []float32, mu, s, t float32) (sg, sgx float64) {
+	x = x[:len(g)]
+	m := float64(mu)
+	var a0, a1, b0, b1 float64
 	i := 0
-	for ; i+4 <= len(g); i += 4 {
-		v, z, w := g[i:i+4:i+4], y[i:i+4:i+4], x[i:i+4:i+4]
-		g0 := float64(masked(v[0], passMask(z[0])))
-		g1 := float64(masked(v[1], passMask(z[1])))
-		g2 := float64(masked(v[2], passMask(z[2])))
-		g3 := float64(masked(v[3], passMask(z[3])))
-		a0, a1, a2, a3 = a0+g0, a1+g1, a2+g2, a3+g3
-		b0 += g0 * (float64(w[0]) - mu)
-		b1 += g1 * (float64(w[1]) - mu)
-		b2 += g2 * (float64(w[2]) - mu)
-		b3 += g3 * (float64(w[3]) - mu)
+	for ; i+2 <= len(g); i += 2 {
+		v, w := g[i:i+2:i+2], x[i:i+2:i+2]
+		g0 := float64(masked(v[0], passMask(bnOut(w[0], mu, s, t))))
+		g1 := float64(masked(v[1], passMask(bnOut(w[1], mu, s, t))))
+		a0, a1 = a0+g0, a1+g1
+		b0 += g0 * (float64(w[0]) - m)
+		b1 += g1 * (float64(w[1]) - m)
 	}
 	for ; i < len(g); i++ {
-		gi := float64(masked(g[i], passMask(y[i])))
+		gi := float64(masked(g[i], passMask(bnOut(x[i], mu, s, t))))
 		a0 += gi
-		b0 += gi * (float64(x[i]) - mu)
+		b0 += gi * (float64(x[i]) - m)
 	}
-	return (a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)
+	return a0 + a1, b0 + b1
 }
 
 // gradInput sets dx = a·g − c0 − k·(x − mu).
@@ -295,40 +292,37 @@ func gradInput(dx, g, x []float32, a, c0, k, mu float32) {
 	}
 }
 
-// gradInputReLU is gradInput of g masked by the ReLU output y.
-func gradInputReLU(dx, g, y, x []float32, a, c0, k, mu float32) {
-	dx, x, y = dx[:len(g)], x[:len(g)], y[:len(g)]
-	i := 0
-	for ; i+4 <= len(g); i += 4 {
-		v, z, w, d := g[i:i+4:i+4], y[i:i+4:i+4], x[i:i+4:i+4], dx[i:i+4:i+4]
-		d[0] = a*masked(v[0], passMask(z[0])) - c0 - k*(w[0]-mu)
-		d[1] = a*masked(v[1], passMask(z[1])) - c0 - k*(w[1]-mu)
-		d[2] = a*masked(v[2], passMask(z[2])) - c0 - k*(w[2]-mu)
-		d[3] = a*masked(v[3], passMask(z[3])) - c0 - k*(w[3]-mu)
-	}
-	for ; i < len(g); i++ {
-		dx[i] = a*masked(g[i], passMask(y[i])) - c0 - k*(x[i]-mu)
+// gradInputReLU is gradInput of g masked as in gradSumsReLU.
+func gradInputReLU(dx, g, x []float32, a, c0, k, mu, s, t float32) {
+	dx, x = dx[:len(g)], x[:len(g)]
+	for i, v := range g {
+		dx[i] = a*masked(v, passMask(bnOut(x[i], mu, s, t))) - c0 - k*(x[i]-mu)
 	}
 }
 
-// scaleGrad sets dx = a·g, masked by the ReLU output y when y is not nil.
-func scaleGrad(dx, g, y []float32, a float32) {
+// scaleGrad sets dx = a·g, masked as in gradSumsReLU with relu.
+func scaleGrad(dx, g, x []float32, a, mu, s, t float32, relu bool) {
 	dx = dx[:len(g)]
-	if y == nil {
+	if !relu {
 		for i, v := range g {
 			dx[i] = a * v
 		}
 		return
 	}
-	y = y[:len(g)]
+	x = x[:len(g)]
 	for i, v := range g {
-		dx[i] = a * masked(v, passMask(y[i]))
+		dx[i] = a * masked(v, passMask(bnOut(x[i], mu, s, t)))
 	}
 }
 
-// fill sets every element of x to v.
+// fill sets every element of x to v: the first few by hand, the rest by
+// doubling copies (copy is vectorised).
 func fill(x []float32, v float32) {
-	for i := range x {
+	n := min(len(x), 16)
+	for i := range n {
 		x[i] = v
+	}
+	for n < len(x) {
+		n += copy(x[n:], x[:n])
 	}
 }

@@ -203,85 +203,77 @@ norm_done:
 	VZEROUPPER
 	RET
 
-// func gradSumsAVX2(gr, y, x *float32, n int, mu float32) (sg, sgx float32)
+// The fused BatchNorm2d → ReLU backward recomputes the ReLU's mask from
+// the BatchNorm input x instead of reading the ReLU output: z = (x − mu)·s
+// + t is the forward's expression, operation for operation, so z NLE 0
+// is exactly where the ReLU passed, and the backward reads two streams
+// (dy, x) instead of three.
+
+// func gradSumsAVX2(gr, x *float32, n int, mu, s, t float32, relu bool) (sg, sgx float32)
 //
-//	for i < n { gi := g[i], masked by y[i] when y != nil; sg += gi; sgx += gi·(x[i] − mu) }
+//	for i < n { d := x[i] − mu; gi := gr[i], or 0 when relu and d·s + t ≤ 0; sg += gi; sgx += gi·d }
 TEXT ·gradSumsAVX2(SB), NOSPLIT, $0-48
 	MOVQ         gr+0(FP), SI
-	MOVQ         y+8(FP), DX
-	MOVQ         x+16(FP), BX
-	MOVQ         n+24(FP), CX
-	VBROADCASTSS mu+32(FP), Y15
+	MOVQ         x+8(FP), BX
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS mu+24(FP), Y15
+	VBROADCASTSS s+28(FP), Y13
+	VBROADCASTSS t+32(FP), Y12
+	MOVBLZX      relu+36(FP), DX
 	VXORPS       Y14, Y14, Y14
-	VXORPS       Y0, Y0, Y0 // Σg, Y0..Y3
+	VXORPS       Y0, Y0, Y0 // Σg, Y0 Y1
 	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4 // Σg·(x − mu), Y4..Y7
+	VXORPS       Y4, Y4, Y4 // Σg·(x − mu), Y4 Y5
 	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
 
-gs_loop32:
-	CMPQ    CX, $32
+gs_loop16:
+	CMPQ    CX, $16
 	JLT     gs_loop8
 	VMOVUPS (SI), Y8
 	VMOVUPS 32(SI), Y9
-	VMOVUPS 64(SI), Y10
-	VMOVUPS 96(SI), Y11
+	VMOVUPS (BX), Y10
+	VMOVUPS 32(BX), Y11
+	VSUBPS  Y15, Y10, Y10 // d = x − mu
+	VSUBPS  Y15, Y11, Y11
 	TESTQ   DX, DX
-	JEQ     gs_sum32
-	VCMPPS  $9, (DX), Y14, Y12
-	VANDPS  Y12, Y8, Y8
-	VCMPPS  $9, 32(DX), Y14, Y12
-	VANDPS  Y12, Y9, Y9
-	VCMPPS  $9, 64(DX), Y14, Y12
-	VANDPS  Y12, Y10, Y10
-	VCMPPS  $9, 96(DX), Y14, Y12
-	VANDPS  Y12, Y11, Y11
-	ADDQ    $128, DX
+	JEQ     gs_sum16
+	VMULPS  Y13, Y10, Y2  // z = d·s + t
+	VMULPS  Y13, Y11, Y3
+	VADDPS  Y12, Y2, Y2
+	VADDPS  Y12, Y3, Y3
+	VCMPPS  $6, Y14, Y2, Y2 // z NLE 0
+	VCMPPS  $6, Y14, Y3, Y3
+	VANDPS  Y2, Y8, Y8
+	VANDPS  Y3, Y9, Y9
 
-gs_sum32:
+gs_sum16:
 	VADDPS  Y8, Y0, Y0
 	VADDPS  Y9, Y1, Y1
-	VADDPS  Y10, Y2, Y2
-	VADDPS  Y11, Y3, Y3
-	VMOVUPS (BX), Y12
-	VSUBPS  Y15, Y12, Y12
-	VMULPS  Y12, Y8, Y8
+	VMULPS  Y10, Y8, Y8
+	VMULPS  Y11, Y9, Y9
 	VADDPS  Y8, Y4, Y4
-	VMOVUPS 32(BX), Y12
-	VSUBPS  Y15, Y12, Y12
-	VMULPS  Y12, Y9, Y9
 	VADDPS  Y9, Y5, Y5
-	VMOVUPS 64(BX), Y12
-	VSUBPS  Y15, Y12, Y12
-	VMULPS  Y12, Y10, Y10
-	VADDPS  Y10, Y6, Y6
-	VMOVUPS 96(BX), Y12
-	VSUBPS  Y15, Y12, Y12
-	VMULPS  Y12, Y11, Y11
-	VADDPS  Y11, Y7, Y7
-	ADDQ    $128, SI
-	ADDQ    $128, BX
-	SUBQ    $32, CX
-	JMP     gs_loop32
+	ADDQ    $64, SI
+	ADDQ    $64, BX
+	SUBQ    $16, CX
+	JMP     gs_loop16
 
 gs_loop8:
 	CMPQ    CX, $8
 	JLT     gs_reduce
 	VMOVUPS (SI), Y8
+	VMOVUPS (BX), Y10
+	VSUBPS  Y15, Y10, Y10
 	TESTQ   DX, DX
 	JEQ     gs_sum8
-	VCMPPS  $9, (DX), Y14, Y12
-	VANDPS  Y12, Y8, Y8
-	ADDQ    $32, DX
+	VMULPS  Y13, Y10, Y2
+	VADDPS  Y12, Y2, Y2
+	VCMPPS  $6, Y14, Y2, Y2
+	VANDPS  Y2, Y8, Y8
 
 gs_sum8:
 	VADDPS  Y8, Y0, Y0
-	VMOVUPS (BX), Y12
-	VSUBPS  Y15, Y12, Y12
-	VMULPS  Y12, Y8, Y8
+	VMULPS  Y10, Y8, Y8
 	VADDPS  Y8, Y4, Y4
 	ADDQ    $32, SI
 	ADDQ    $32, BX
@@ -290,11 +282,7 @@ gs_sum8:
 
 gs_reduce:
 	VADDPS Y1, Y0, Y0
-	VADDPS Y3, Y2, Y2
-	VADDPS Y2, Y0, Y0
 	VADDPS Y5, Y4, Y4
-	VADDPS Y7, Y6, Y6
-	VADDPS Y6, Y4, Y4
 	HSUM(Y0, X0, X8)
 	HSUM(Y4, X4, X8)
 	TESTQ  CX, CX
@@ -302,18 +290,18 @@ gs_reduce:
 
 gs_loop1:
 	VMOVSS (SI), X8
+	VMOVSS (BX), X10
+	VSUBSS X15, X10, X10
 	TESTQ  DX, DX
 	JEQ    gs_sum1
-	VMOVSS (DX), X12
-	VCMPSS $6, X14, X12, X12
-	VANDPS X12, X8, X8
-	ADDQ   $4, DX
+	VMULSS X13, X10, X2
+	VADDSS X12, X2, X2
+	VCMPSS $6, X14, X2, X2
+	VANDPS X2, X8, X8
 
 gs_sum1:
 	VADDSS X8, X0, X0
-	VMOVSS (BX), X12
-	VSUBSS X15, X12, X12
-	VMULSS X12, X8, X8
+	VMULSS X10, X8, X8
 	VADDSS X8, X4, X4
 	ADDQ   $4, SI
 	ADDQ   $4, BX
@@ -326,45 +314,50 @@ gs_done:
 	VZEROUPPER
 	RET
 
-// func gradInputAVX2(dx, gr, y, x *float32, n int, a, c0, k, mu float32)
+// func gradInputAVX2(dx, gr, x *float32, n int, a, c0, k, mu, s, t float32, relu bool)
 //
-//	for i < n { gi := g[i], masked by y[i] when y != nil; dx[i] = a·gi − c0 − k·(x[i] − mu) }
-TEXT ·gradInputAVX2(SB), NOSPLIT, $0-56
+//	for i < n { d := x[i] − mu; gi := gr[i], or 0 when relu and d·s + t ≤ 0; dx[i] = a·gi − c0 − k·d }
+TEXT ·gradInputAVX2(SB), NOSPLIT, $0-57
 	MOVQ         dx+0(FP), DI
 	MOVQ         gr+8(FP), SI
-	MOVQ         y+16(FP), DX
-	MOVQ         x+24(FP), BX
-	MOVQ         n+32(FP), CX
-	VBROADCASTSS a+40(FP), Y12
-	VBROADCASTSS c0+44(FP), Y13
-	VBROADCASTSS k+48(FP), Y14
-	VBROADCASTSS mu+52(FP), Y15
-	VXORPS       Y11, Y11, Y11
+	MOVQ         x+16(FP), BX
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS a+32(FP), Y8
+	VBROADCASTSS c0+36(FP), Y9
+	VBROADCASTSS k+40(FP), Y10
+	VBROADCASTSS mu+44(FP), Y11
+	VBROADCASTSS s+48(FP), Y12
+	VBROADCASTSS t+52(FP), Y13
+	MOVBLZX      relu+56(FP), DX
+	VXORPS       Y14, Y14, Y14
 
 gi_loop16:
 	CMPQ    CX, $16
 	JLT     gi_loop8
 	VMOVUPS (SI), Y0
 	VMOVUPS 32(SI), Y1
-	TESTQ   DX, DX
-	JEQ     gi_calc16
-	VCMPPS  $9, (DX), Y11, Y4
-	VANDPS  Y4, Y0, Y0
-	VCMPPS  $9, 32(DX), Y11, Y5
-	VANDPS  Y5, Y1, Y1
-	ADDQ    $64, DX
-
-gi_calc16:
-	VMULPS  Y12, Y0, Y0     // a·g
-	VMULPS  Y12, Y1, Y1
-	VSUBPS  Y13, Y0, Y0     // − c0
-	VSUBPS  Y13, Y1, Y1
 	VMOVUPS (BX), Y2
 	VMOVUPS 32(BX), Y3
-	VSUBPS  Y15, Y2, Y2     // x − mu
-	VSUBPS  Y15, Y3, Y3
-	VMULPS  Y14, Y2, Y2     // k·(x − mu)
-	VMULPS  Y14, Y3, Y3
+	VSUBPS  Y11, Y2, Y2     // d = x − mu
+	VSUBPS  Y11, Y3, Y3
+	TESTQ   DX, DX
+	JEQ     gi_calc16
+	VMULPS  Y12, Y2, Y4     // z = d·s + t
+	VMULPS  Y12, Y3, Y5
+	VADDPS  Y13, Y4, Y4
+	VADDPS  Y13, Y5, Y5
+	VCMPPS  $6, Y14, Y4, Y4 // z NLE 0
+	VCMPPS  $6, Y14, Y5, Y5
+	VANDPS  Y4, Y0, Y0
+	VANDPS  Y5, Y1, Y1
+
+gi_calc16:
+	VMULPS  Y8, Y0, Y0      // a·g
+	VMULPS  Y8, Y1, Y1
+	VSUBPS  Y9, Y0, Y0      // − c0
+	VSUBPS  Y9, Y1, Y1
+	VMULPS  Y10, Y2, Y2     // k·d
+	VMULPS  Y10, Y3, Y3
 	VSUBPS  Y2, Y0, Y0
 	VSUBPS  Y3, Y1, Y1
 	VMOVUPS Y0, (DI)
@@ -379,18 +372,19 @@ gi_loop8:
 	CMPQ    CX, $8
 	JLT     gi_tail
 	VMOVUPS (SI), Y0
+	VMOVUPS (BX), Y2
+	VSUBPS  Y11, Y2, Y2
 	TESTQ   DX, DX
 	JEQ     gi_calc8
-	VCMPPS  $9, (DX), Y11, Y4
+	VMULPS  Y12, Y2, Y4
+	VADDPS  Y13, Y4, Y4
+	VCMPPS  $6, Y14, Y4, Y4
 	VANDPS  Y4, Y0, Y0
-	ADDQ    $32, DX
 
 gi_calc8:
-	VMULPS  Y12, Y0, Y0
-	VSUBPS  Y13, Y0, Y0
-	VMOVUPS (BX), Y2
-	VSUBPS  Y15, Y2, Y2
-	VMULPS  Y14, Y2, Y2
+	VMULPS  Y8, Y0, Y0
+	VSUBPS  Y9, Y0, Y0
+	VMULPS  Y10, Y2, Y2
 	VSUBPS  Y2, Y0, Y0
 	VMOVUPS Y0, (DI)
 	ADDQ    $32, SI
@@ -405,19 +399,19 @@ gi_tail:
 
 gi_loop1:
 	VMOVSS (SI), X0
+	VMOVSS (BX), X2
+	VSUBSS X11, X2, X2
 	TESTQ  DX, DX
 	JEQ    gi_calc1
-	VMOVSS (DX), X4
-	VCMPSS $6, X11, X4, X4
+	VMULSS X12, X2, X4
+	VADDSS X13, X4, X4
+	VCMPSS $6, X14, X4, X4
 	VANDPS X4, X0, X0
-	ADDQ   $4, DX
 
 gi_calc1:
-	VMULSS X12, X0, X0
-	VSUBSS X13, X0, X0
-	VMOVSS (BX), X2
-	VSUBSS X15, X2, X2
-	VMULSS X14, X2, X2
+	VMULSS X8, X0, X0
+	VSUBSS X9, X0, X0
+	VMULSS X10, X2, X2
 	VSUBSS X2, X0, X0
 	VMOVSS X0, (DI)
 	ADDQ   $4, SI

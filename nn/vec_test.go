@@ -63,6 +63,9 @@ func TestPlaneElementwise(t *testing.T) {
 				z[i] = relu(z[i])
 			}
 			mu, s, tt := float32(0.3), float32(1.7), float32(-0.2)
+			if n%2 == 1 { // the identity, so that the specials (±0) reach the ReLU
+				mu, s, tt = 0, 1, 0
+			}
 			a, c0, k := float32(0.9), float32(0.05), float32(-0.4)
 			check := func(name string, got func(out []float32), want func(out []float32)) {
 				gw, ww := make([]float32, n+1), make([]float32, n+1)
@@ -79,10 +82,19 @@ func TestPlaneElementwise(t *testing.T) {
 				func(o []float32) { normalizeReLU(o, x, mu, s, tt) })
 			check("relu", func(o []float32) { planeReLU(o, x) }, func(o []float32) { reluForward(o, x) })
 			check("reluGrad", func(o []float32) { planeReLUGrad(o, g, z) }, func(o []float32) { reluBackward(o, g, z) })
-			check("gradInput", func(o []float32) { planeGradInput(o, g, nil, x, a, c0, k, mu) },
+			check("gradInput", func(o []float32) { planeGradInput(o, g, x, a, c0, k, mu, s, tt, false) },
 				func(o []float32) { gradInput(o, g, x, a, c0, k, mu) })
-			check("gradInputReLU", func(o []float32) { planeGradInput(o, g, z, x, a, c0, k, mu) },
-				func(o []float32) { gradInputReLU(o, g, z, x, a, c0, k, mu) })
+			check("gradInputReLU", func(o []float32) { planeGradInput(o, g, x, a, c0, k, mu, s, tt, true) },
+				func(o []float32) { gradInputReLU(o, g, x, a, c0, k, mu, s, tt) })
+			// The recomputed mask is the forward's: where normalizeReLU passed.
+			fwd := make([]float32, n)
+			normalizeReLU(fwd, x, mu, s, tt)
+			check("gradInputReLU vs forward mask", func(o []float32) { planeGradInput(o, g, x, a, c0, k, mu, s, tt, true) },
+				func(o []float32) {
+					for i := range o {
+						o[i] = a*masked(g[i], passMask(fwd[i])) - c0 - k*(x[i]-mu)
+					}
+				})
 		}
 	})
 }
@@ -118,13 +130,8 @@ func TestPlaneSums(t *testing.T) {
 	withVec(t, func(t *testing.T, vec bool) {
 		rng := rand.New(rand.NewPCG(8, 8))
 		for _, n := range planeLens {
-			x, g, z := awkwardPlane(rng, n, false), awkwardPlane(rng, n, false), awkwardPlane(rng, n, false)
-			for i := range z {
-				if i%3 == 0 {
-					z[i] = 0
-				}
-			}
-			const k, mu = 0.4, 0.45
+			x, g := awkwardPlane(rng, n, false), awkwardPlane(rng, n, false)
+			const k, mu, sc, sh = 0.4, 0.45, 1.3, -0.1
 			var ws, wsq, mag, wg, wgx, wgm, wgxm, magG float64
 			for i := range x {
 				d := float64(x[i]) - float64(float32(k))
@@ -136,7 +143,7 @@ func TestPlaneSums(t *testing.T) {
 				wg += gi
 				wgx += gi * dm
 				magG += math.Abs(gi) * (1 + math.Abs(dm))
-				if z[i] > 0 {
+				if bnOut(x[i], mu, sc, sh) > 0 {
 					wgm += gi
 					wgxm += gi * dm
 				}
@@ -147,11 +154,11 @@ func TestPlaneSums(t *testing.T) {
 			if math.Abs(s-ws) > tol || math.Abs(sq-wsq) > tol {
 				t.Errorf("vec %v, n %d: moments %g %g, want %g %g", vec, n, s, sq, ws, wsq)
 			}
-			a, b := planeGradSums(g, nil, x, mu)
+			a, b := planeGradSums(g, x, mu, sc, sh, false)
 			if math.Abs(a-wg) > tolG || math.Abs(b-wgx) > tolG {
 				t.Errorf("vec %v, n %d: grad sums %g %g, want %g %g", vec, n, a, b, wg, wgx)
 			}
-			a, b = planeGradSums(g, z, x, mu)
+			a, b = planeGradSums(g, x, mu, sc, sh, true)
 			if math.Abs(a-wgm) > tolG || math.Abs(b-wgxm) > tolG {
 				t.Errorf("vec %v, n %d: masked grad sums %g %g, want %g %g", vec, n, a, b, wgm, wgxm)
 			}

@@ -84,9 +84,9 @@ keeping the least disturbed, as benchutil.timeit does with D = 4m.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 			defer stop()
 			var results []trainResult
-			for _, net := range a.nets {
-				for _, batch := range a.batch {
-					for _, threads := range a.threads {
+			for _, net := range dedupeStrings(a.nets) {
+				for _, batch := range dedupe(a.batch) {
+					for _, threads := range dedupe(a.threads) {
 						r, err := benchTrainOne(ctx, *a, net, batch, threads)
 						if err != nil {
 							return err
@@ -155,6 +155,17 @@ func (a benchTrainArgs) check() error {
 		return fmt.Errorf("--tries must be a positive integer, have %d", a.tries)
 	}
 	return nil
+}
+
+// dedupeStrings returns the values of s in order, each once.
+func dedupeStrings(s []string) []string {
+	var out []string
+	for _, v := range s {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // trainResult is one timed configuration; the JSON names are the
