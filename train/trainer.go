@@ -126,7 +126,9 @@ type Trainer struct {
 	in      Input
 }
 
-// New prepares a training run of model on the training set with cfg.
+// New prepares a training run of model on the training set with cfg. It
+// turns off the model's input gradient (nn.SetInputGrad), which training
+// never reads.
 func New(model nn.Layer, cfg Config, trainSet, testSet *data.Dataset) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -144,6 +146,9 @@ func New(model nn.Layer, cfg Config, trainSet, testSet *data.Dataset) (*Trainer,
 		return nil, fmt.Errorf("train: test images are %d×%d×%d, training images %d×%d×%d",
 			testSet.C, testSet.H, testSet.W, trainSet.C, trainSet.H, trainSet.W)
 	}
+	// Nothing consumes the gradient with respect to the images, so the
+	// first layer need not compute it.
+	nn.SetInputGrad(model, false)
 	params := nn.NamedParams(model)
 	opt, err := NewOptimizer(cfg, params)
 	if err != nil {
