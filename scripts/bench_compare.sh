@@ -14,7 +14,7 @@
 # configuration keeps each engine's best median, so a burst of load on the (shared, 2-core) machine
 # hurts no engine alone. Every engine waits for a quiet machine before each timing (up to --max-wait
 # seconds, --tries timed loops, like the anchors' benchutil.py) and records the foreign load.
-# A full run takes about an hour on a quiet machine; try a small subset first:
+# A full run takes about 7 minutes on a quiet machine; try a small subset first:
 #
 #   scripts/bench_compare.sh --only DW2,CW1 --batch 1 --pass fwd
 #
