@@ -231,13 +231,15 @@ func (a benchArgs) jobs(changed func(string) bool) ([]benchJob, error) {
 	return jobs, nil
 }
 
-// check rejects flag values out of range.
-func (a benchArgs) check() error {
+// checkThreadsBatch rejects --threads and --batch lists that are empty or
+// hold a value out of range; "convkit bench ops" and "convkit bench train"
+// share it.
+func checkThreadsBatch(threads, batch []int) error {
 	for _, f := range []struct {
 		name string
 		vs   []int
 		max  int
-	}{{"threads", a.threads, maxBenchThreads}, {"batch", a.batch, maxBenchBatch}} {
+	}{{"threads", threads, maxBenchThreads}, {"batch", batch, maxBenchBatch}} {
 		if len(f.vs) == 0 {
 			return fmt.Errorf("--%s needs at least one value", f.name)
 		}
@@ -246,6 +248,14 @@ func (a benchArgs) check() error {
 				return fmt.Errorf("--%s values must be in 1..%d, have %d", f.name, f.max, v)
 			}
 		}
+	}
+	return nil
+}
+
+// check rejects flag values out of range.
+func (a benchArgs) check() error {
+	if err := checkThreadsBatch(a.threads, a.batch); err != nil {
+		return err
 	}
 	switch {
 	case a.runs < 1:
@@ -365,14 +375,8 @@ func writeBenchText(w io.Writer, a benchArgs, results []opbench.Result) error {
 		if r.GBPS > 0 {
 			rate, peak = fmtNum(r.GBPS)+" GB/s", "-"
 		}
-		load := "-"
-		if r.OtherLoad != nil {
-			load = fmt.Sprintf("%.2f", *r.OtherLoad)
-			if *r.OtherLoad > suspectLoad {
-				load += "*"
-				suspect = true
-			}
-		}
+		load, sus := fmtLoad(r.OtherLoad)
+		suspect = suspect || sus
 		table = append(table, []string{r.Op, r.Note, fmt.Sprint(r.Batch), fmt.Sprint(r.Threads), string(r.Pass),
 			r.Algorithm, fmtNum(r.MedianMS), fmtNum(r.MinMS), fmt.Sprint(r.Runs), rate, peak, load})
 	}
@@ -380,11 +384,30 @@ func writeBenchText(w io.Writer, a benchArgs, results []opbench.Result) error {
 		return err
 	}
 	fmt.Fprintln(w, "\nGFLOP/s = 2·MACs/median; fwd+bwd counts 3× the forward MACs. CS: GB/s = 2·4·N·C·H·W bytes per pass/median.")
+	writeLoadNote(w, suspect)
+	return nil
+}
+
+// fmtLoad formats the LOAD column: the cores other processes used, "-"
+// when unknown, marked "*" and reported as suspect above suspectLoad.
+func fmtLoad(load *float64) (s string, suspect bool) {
+	if load == nil {
+		return "-", false
+	}
+	s = fmt.Sprintf("%.2f", *load)
+	if *load > suspectLoad {
+		return s + "*", true
+	}
+	return s, false
+}
+
+// writeLoadNote writes the legend of the LOAD column, and the warning
+// when some timing was suspect.
+func writeLoadNote(w io.Writer, suspect bool) {
 	fmt.Fprintln(w, "LOAD = cores used by other processes while timing.")
 	if suspect {
 		fmt.Fprintf(w, "* other processes used more than %.1f cores: those timings are suspect (try --wait-quiet).\n", suspectLoad)
 	}
-	return nil
 }
 
 // fmtNum formats a positive measurement with three significant digits

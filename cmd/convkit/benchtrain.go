@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"os/signal"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +16,7 @@ import (
 
 	"github.com/convkit/convkit/conv"
 	"github.com/convkit/convkit/cost"
+	"github.com/convkit/convkit/internal/opbench"
 	"github.com/convkit/convkit/nn"
 	"github.com/convkit/convkit/tensor"
 	"github.com/convkit/convkit/train"
@@ -130,19 +128,8 @@ func (a benchTrainArgs) check() error {
 			return fmt.Errorf("--net: unknown network %q (have %s)", n, strings.Join(append(slices.Clone(anchorNets), zoo.Names()...), ", "))
 		}
 	}
-	for _, f := range []struct {
-		name string
-		vs   []int
-		max  int
-	}{{"threads", a.threads, maxBenchThreads}, {"batch", a.batch, maxBenchBatch}} {
-		if len(f.vs) == 0 {
-			return fmt.Errorf("--%s needs at least one value", f.name)
-		}
-		for _, v := range f.vs {
-			if v < 1 || v > f.max {
-				return fmt.Errorf("--%s values must be in 1..%d, have %d", f.name, f.max, v)
-			}
-		}
+	if err := checkThreadsBatch(a.threads, a.batch); err != nil {
+		return err
 	}
 	switch {
 	case a.runs < 1:
@@ -292,15 +279,15 @@ func benchTrainOne(ctx context.Context, a benchTrainArgs, name string, batch, th
 		return trainResult{}, fmt.Errorf("%s batch %d threads %d: %w", name, batch, threads, err)
 	}
 	r := trainResult{Net: name, Batch: batch, Threads: threads, FwdMACsPerImg: macs, Params: nn.NumParams(m),
-		Runs: t.runs, MedianMS: t.median, MinMS: t.min, MaxMS: t.max, Attempts: t.attempts,
-		ImgPerS: float64(batch) / t.median * 1e3, ImgPerSBest: float64(batch) / t.min * 1e3,
-		TrainGFLOPS: 3 * 2 * float64(macs) * float64(batch) / t.median * 1e-6}
-	if t.loadOK {
-		r.OtherLoad = &t.load
+		Runs: t.Runs, MedianMS: t.Median, MinMS: t.Min, MaxMS: t.Max, Attempts: t.Attempts,
+		ImgPerS: float64(batch) / t.Median * 1e3, ImgPerSBest: float64(batch) / t.Min * 1e3,
+		TrainGFLOPS: 3 * 2 * float64(macs) * float64(batch) / t.Median * 1e-6}
+	if t.LoadOK {
+		r.OtherLoad = &t.Load
 	}
 	for _, l := range timers {
 		lt := layerTime{Name: l.name, Op: fmt.Sprint(l.Layer), MACs: l.macs,
-			FwdMS: l.fwd.Seconds() * 1e3 / float64(t.runs), BwdMS: l.bwd.Seconds() * 1e3 / float64(t.runs), InputGrad: !l.noDX}
+			FwdMS: l.fwd.Seconds() * 1e3 / float64(t.Runs), BwdMS: l.bwd.Seconds() * 1e3 / float64(t.Runs), InputGrad: !l.noDX}
 		if c, ok := l.Layer.(*nn.Conv); ok {
 			algo, _ := c.Algorithm()
 			lt.Algorithm = string(algo)
@@ -450,190 +437,41 @@ type trainTimeOpts struct {
 	reset            func() // called before each timed loop, if set
 }
 
-// trainTiming is the outcome of timeSteps, in milliseconds.
-type trainTiming struct {
-	min, median, max float64
-	runs, attempts   int
-	load             float64
-	loadOK           bool
-}
-
-// Quiet-gating thresholds of the anchors' benchutil.py (as in package
-// opbench): a loop during which other processes used more than
-// maxOtherLoad cores is retried; before each try the machine must be
-// quieter than quietLoad over quietWindow.
-const (
-	maxOtherLoad = 0.15
-	quietLoad    = 0.15
-	quietWindow  = 500 * time.Millisecond
-)
-
-// timeSteps warms up and times step like the anchors' benchutil.timeit.
-func timeSteps(ctx context.Context, step func() error, o trainTimeOpts) (trainTiming, error) {
+// timeSteps warms up and times step like the anchors' benchutil.timeit,
+// with package opbench's timed loop, load probe and quiet gating.
+func timeSteps(ctx context.Context, step func() error, o trainTimeOpts) (opbench.Timing, error) {
 	tries := 1
 	if o.quietWait > 0 {
 		tries = o.tries
 	}
-	var best trainTiming
+	var best opbench.Timing
 	for attempt := 1; attempt <= tries; attempt++ {
 		if o.quietWait > 0 {
-			if err := waitQuietTrain(ctx, o.quietWait); err != nil {
-				return trainTiming{}, err
+			if err := opbench.WaitQuiet(ctx, o.quietWait); err != nil {
+				return opbench.Timing{}, err
 			}
 		}
 		for range o.warmup {
 			if err := step(); err != nil {
-				return trainTiming{}, err
+				return opbench.Timing{}, err
 			}
 		}
 		if o.reset != nil {
 			o.reset()
 		}
-		t, err := measureSteps(ctx, step, o)
+		t, err := opbench.Measure(ctx, step, opbench.Options{Runs: o.runs, MinTime: o.minTime, MaxTime: o.maxTime})
 		if err != nil {
-			return trainTiming{}, err
+			return opbench.Timing{}, err
 		}
-		t.attempts = attempt
-		if attempt == 1 || (t.loadOK && t.load < best.load) {
+		t.Attempts = attempt
+		if attempt == 1 || (t.LoadOK && t.Load < best.Load) {
 			best = t
 		}
-		if !t.loadOK || t.load <= maxOtherLoad {
+		if !t.LoadOK || t.Load <= opbench.MaxOtherLoad {
 			break
 		}
 	}
 	return best, nil
-}
-
-func measureSteps(ctx context.Context, step func() error, o trainTimeOpts) (trainTiming, error) {
-	var ts []float64
-	probe := startLoadProbe()
-	start := time.Now()
-	for {
-		elapsed := time.Since(start)
-		if len(ts) >= o.runs && elapsed >= o.minTime {
-			break
-		}
-		if o.maxTime > 0 && elapsed >= o.maxTime && len(ts) >= min(o.runs, 3) {
-			break
-		}
-		if err := ctx.Err(); err != nil {
-			return trainTiming{}, err
-		}
-		t0 := time.Now()
-		if err := step(); err != nil {
-			return trainTiming{}, err
-		}
-		ts = append(ts, float64(time.Since(t0).Nanoseconds())/1e6)
-	}
-	load, ok := probe.other()
-	slices.Sort(ts)
-	n := len(ts)
-	med := ts[n/2]
-	if n%2 == 0 {
-		med = (ts[n/2-1] + ts[n/2]) / 2
-	}
-	return trainTiming{min: ts[0], median: med, max: ts[n-1], runs: n,
-		load: math.Round(load*100) / 100, loadOK: ok}, nil
-}
-
-// loadProbe measures the cores other processes use: the machine's busy
-// time (/proc/stat) minus this process's CPU time (/proc/self/stat) over
-// the wall time. Linux only; elsewhere ok is false.
-type loadProbe struct {
-	wall      time.Time
-	busy, own float64
-	ok        bool
-}
-
-func startLoadProbe() loadProbe {
-	b, ok1 := procBusy()
-	o, ok2 := procSelfCPU()
-	return loadProbe{wall: time.Now(), busy: b, own: o, ok: ok1 && ok2}
-}
-
-func (p loadProbe) other() (float64, bool) {
-	dw := time.Since(p.wall).Seconds()
-	b, ok1 := procBusy()
-	o, ok2 := procSelfCPU()
-	if !p.ok || !ok1 || !ok2 || dw < 0.1 {
-		return 0, false
-	}
-	return max(0, ((b-p.busy)-(o-p.own))/dw), true
-}
-
-// userHZ is the unit of /proc/stat and /proc/self/stat (USER_HZ).
-const userHZ = 100
-
-// procBusy returns the CPU time all processes have used since boot, in
-// seconds: user, nice, system, irq, softirq and steal, as benchutil.py
-// counts it.
-func procBusy() (float64, bool) {
-	f, err := os.Open("/proc/stat")
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	line, err := bufio.NewReader(f).ReadString('\n')
-	if err != nil {
-		return 0, false
-	}
-	fs := strings.Fields(line)
-	if len(fs) < 9 || fs[0] != "cpu" {
-		return 0, false
-	}
-	var ticks float64
-	for _, i := range []int{1, 2, 3, 6, 7, 8} {
-		v, err := strconv.ParseFloat(fs[i], 64)
-		if err != nil {
-			return 0, false
-		}
-		ticks += v
-	}
-	return ticks / userHZ, true
-}
-
-// procSelfCPU returns this process's user and system CPU time in seconds.
-func procSelfCPU() (float64, bool) {
-	b, err := os.ReadFile("/proc/self/stat")
-	if err != nil {
-		return 0, false
-	}
-	// The command name (field 2) may hold spaces; fields resume after ")".
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, false
-	}
-	fs := strings.Fields(s[i+1:])
-	if len(fs) < 13 { // utime and stime are fields 14 and 15 of the line
-		return 0, false
-	}
-	u, err1 := strconv.ParseFloat(fs[11], 64)
-	st, err2 := strconv.ParseFloat(fs[12], 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	return (u + st) / userHZ, true
-}
-
-// waitQuietTrain blocks until other processes use fewer than quietLoad
-// cores over quietWindow, maxWait passes or ctx is done.
-func waitQuietTrain(ctx context.Context, maxWait time.Duration) error {
-	deadline := time.Now().Add(maxWait)
-	for {
-		p := startLoadProbe()
-		if !p.ok {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(quietWindow):
-		}
-		if l, ok := p.other(); !ok || l < quietLoad || time.Now().After(deadline) {
-			return nil
-		}
-	}
 }
 
 // writeTrainJSON writes the results as a JSON array, one object per line.
@@ -656,14 +494,8 @@ func writeTrainText(w io.Writer, a benchTrainArgs, results []trainResult) error 
 	table := [][]string{{"NET", "BATCH", "THREADS", "MEDIAN MS", "MIN MS", "RUNS", "IMG/S", "BEST IMG/S", "TRAIN GFLOP/S", "LOAD"}}
 	suspect := false
 	for _, r := range results {
-		load := "-"
-		if r.OtherLoad != nil {
-			load = fmt.Sprintf("%.2f", *r.OtherLoad)
-			if *r.OtherLoad > suspectLoad {
-				load += "*"
-				suspect = true
-			}
-		}
+		load, sus := fmtLoad(r.OtherLoad)
+		suspect = suspect || sus
 		table = append(table, []string{r.Net, fmt.Sprint(r.Batch), fmt.Sprint(r.Threads), fmtNum(r.MedianMS), fmtNum(r.MinMS),
 			fmt.Sprint(r.Runs), fmtNum(r.ImgPerS), fmtNum(r.ImgPerSBest), fmtNum(r.TrainGFLOPS), load})
 	}
@@ -671,10 +503,7 @@ func writeTrainText(w io.Writer, a benchTrainArgs, results []trainResult) error 
 		return err
 	}
 	fmt.Fprintln(w, "\nIMG/S = batch/median (BEST: batch/min); TRAIN GFLOP/S = 3·2·forward MACs·batch/median.")
-	fmt.Fprintln(w, "LOAD = cores used by other processes while timing.")
-	if suspect {
-		fmt.Fprintf(w, "* other processes used more than %.1f cores: those timings are suspect (try --wait-quiet).\n", suspectLoad)
-	}
+	writeLoadNote(w, suspect)
 	for _, r := range results {
 		if len(r.Layers) == 0 {
 			continue

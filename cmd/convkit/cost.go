@@ -87,6 +87,15 @@ setting (g = 2, d_c = 4g).
 			return writeLayerText(cmd.OutOrStdout(), a, rows)
 		},
 	}
+	addLayerFlags(c, &a)
+	return c
+}
+
+// addLayerFlags defines the flags of layerArgs on c (--in --out --kernel
+// --size --stride --groups --dc --batch --json), marking the sizes
+// required; "convkit cost layer" and "convkit explain" share them, and
+// layerArgs.check validates them.
+func addLayerFlags(c *cobra.Command, a *layerArgs) {
 	f := c.Flags()
 	f.IntVar(&a.in, "in", 0, "input channels (required)")
 	f.IntVar(&a.out, "out", 0, "output channels (required)")
@@ -102,7 +111,6 @@ setting (g = 2, d_c = 4g).
 			panic(err) // the flag is defined just above
 		}
 	}
-	return c
 }
 
 // maxSize bounds every flag. It is package conv's limit on any size in a

@@ -59,26 +59,6 @@ The choice depends on the operator, the input shape and the thread count
 	return c
 }
 
-// addLayerFlags defines the flags of layerArgs on c, with the names,
-// defaults and meanings of "convkit cost layer".
-func addLayerFlags(c *cobra.Command, a *layerArgs) {
-	f := c.Flags()
-	f.IntVar(&a.in, "in", 0, "input channels (required)")
-	f.IntVar(&a.out, "out", 0, "output channels (required)")
-	f.IntVar(&a.kernel, "kernel", 0, "spatial kernel size k, a k×k kernel (required)")
-	f.IntVar(&a.size, "size", 0, "input height and width (required)")
-	f.IntVar(&a.stride, "stride", 1, "spatial stride; the channel stride of channel-wise")
-	f.IntVar(&a.groups, "groups", 2, "groups of the group and group-channel-wise methods")
-	f.IntVar(&a.dc, "dc", 8, "channel-wise kernel length d_c")
-	f.IntVar(&a.batch, "batch", 1, "batch size")
-	f.BoolVar(&a.json, "json", false, "print a JSON array instead of a table")
-	for _, name := range []string{"in", "out", "kernel", "size"} {
-		if err := c.MarkFlagRequired(name); err != nil {
-			panic(err) // the flag is defined just above
-		}
-	}
-}
-
 // explainRow is one method: the plan of each stage, or why the arguments
 // do not allow the method.
 type explainRow struct {

@@ -204,9 +204,9 @@ func (c *Case) Run(ctx context.Context, threads int, pass Pass, opt Options) (Re
 	algo, reason := plan.Algorithm()
 	r := Result{Op: c.Op.Name, Note: c.Op.Note, Batch: c.Batch, Threads: threads, Pass: pass,
 		Algorithm: string(algo), Reason: reason, MACs: c.Op.MACs * int64(c.Batch),
-		Runs: t.runs, MedianMS: t.median, MinMS: t.min, MaxMS: t.max, Attempts: t.attempts}
-	if t.loadOK {
-		r.OtherLoad = &t.load
+		Runs: t.Runs, MedianMS: t.Median, MinMS: t.Min, MaxMS: t.Max, Attempts: t.Attempts}
+	if t.LoadOK {
+		r.OtherLoad = &t.Load
 	}
 	passes := int64(1)
 	if pass == ForwardBackward {
@@ -223,32 +223,36 @@ func (c *Case) Run(ctx context.Context, threads int, pass Pass, opt Options) (Re
 	return r, nil
 }
 
-// timing is the outcome of timeit, in milliseconds.
-type timing struct {
-	min, median, max float64
-	runs, attempts   int
-	load             float64
-	loadOK           bool
+// Timing is the outcome of Measure or of a quiet-gated timing, in
+// milliseconds. Load is the number of cores other processes used while
+// timing, rounded to two decimals, and valid only where LoadOK. Attempts
+// is the number of timed loops run; Measure leaves it 0 for its caller to
+// set.
+type Timing struct {
+	Min, Median, Max float64
+	Runs, Attempts   int
+	Load             float64
+	LoadOK           bool
 }
 
 // timeit warms up and times call like the anchors' benchutil.timeit:
 // quiet-gated (opt.QuietWait > 0), up to opt.Tries timed loops, each after
 // waiting for a quiet machine, keeping the least disturbed; otherwise one
 // loop.
-func timeit(ctx context.Context, call func() error, opt Options) (timing, error) {
+func timeit(ctx context.Context, call func() error, opt Options) (Timing, error) {
 	tries := 1
 	if opt.QuietWait > 0 {
 		tries = max(opt.Tries, 1)
 	}
-	var best timing
+	var best Timing
 	for attempt := 1; attempt <= tries; attempt++ {
 		if opt.QuietWait > 0 {
-			if err := waitQuiet(ctx, opt.QuietWait); err != nil {
-				return timing{}, err
+			if err := WaitQuiet(ctx, opt.QuietWait); err != nil {
+				return Timing{}, err
 			}
 		}
 		if err := ctx.Err(); err != nil {
-			return timing{}, err
+			return Timing{}, err
 		}
 		warm := time.Now()
 		for i := range opt.Warmup {
@@ -256,26 +260,32 @@ func timeit(ctx context.Context, call func() error, opt Options) (timing, error)
 				break
 			}
 			if err := call(); err != nil {
-				return timing{}, err
+				return Timing{}, err
 			}
 		}
-		t, err := measure(ctx, call, opt)
+		t, err := Measure(ctx, call, opt)
 		if err != nil {
-			return timing{}, err
+			return Timing{}, err
 		}
-		t.attempts = attempt
-		if attempt == 1 || (t.loadOK && t.load < best.load) {
+		t.Attempts = attempt
+		if attempt == 1 || (t.LoadOK && t.Load < best.Load) {
 			best = t
 		}
-		if !t.loadOK || t.load <= maxOtherLoad {
+		if !t.LoadOK || t.Load <= MaxOtherLoad {
 			break
 		}
 	}
 	return best, nil
 }
 
-// measure runs the timed loop once.
-func measure(ctx context.Context, call func() error, opt Options) (timing, error) {
+// Measure runs the timed loop once: it calls call, timing each call,
+// until it has made at least opt.Runs calls and opt.MinTime has passed,
+// or, where opt.MaxTime > 0, once opt.MaxTime has passed and at least
+// min(opt.Runs, 3) calls were made. It stops with an error when call
+// fails or ctx is done. It also measures the cores other processes used
+// meanwhile. Measure does no warm-up and no quiet gating; opt's other
+// fields are ignored.
+func Measure(ctx context.Context, call func() error, opt Options) (Timing, error) {
 	least := min(opt.Runs, 3)
 	ts := make([]float64, 0, max(opt.Runs, 64))
 	probe := startProbe()
@@ -289,16 +299,16 @@ func measure(ctx context.Context, call func() error, opt Options) (timing, error
 			break
 		}
 		if err := ctx.Err(); err != nil {
-			return timing{}, err
+			return Timing{}, err
 		}
 		t0 := time.Now()
 		if err := call(); err != nil {
-			return timing{}, err
+			return Timing{}, err
 		}
 		ts = append(ts, float64(time.Since(t0).Nanoseconds())/1e6)
 	}
 	if len(ts) == 0 {
-		return timing{}, errors.New("no timed runs")
+		return Timing{}, errors.New("no timed runs")
 	}
 	load, ok := probe.other()
 	load = math.Round(load*100) / 100 // as benchutil.py: two decimals
@@ -308,5 +318,5 @@ func measure(ctx context.Context, call func() error, opt Options) (timing, error
 	if n%2 == 0 {
 		med = (ts[n/2-1] + ts[n/2]) / 2
 	}
-	return timing{min: ts[0], median: med, max: ts[n-1], runs: n, load: load, loadOK: ok}, nil
+	return Timing{Min: ts[0], Median: med, Max: ts[n-1], Runs: n, Load: load, LoadOK: ok}, nil
 }

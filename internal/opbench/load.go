@@ -10,12 +10,12 @@ import (
 )
 
 // The quiet-gating thresholds of the anchors' benchutil.py: a timed loop
-// during which other processes used more than maxOtherLoad cores is
+// during which other processes used more than MaxOtherLoad cores is
 // retried, by default up to maxTries times, and before each try the
 // harness waits (at most Options.QuietWait; benchutil waits 240 s) for a
 // quietWindow during which they used less than quietThreshold cores.
 const (
-	maxOtherLoad   = 0.15
+	MaxOtherLoad   = 0.15 // cores; exported for callers that gate their own loops
 	maxTries       = 4
 	quietThreshold = 0.15
 	quietWindow    = 500 * time.Millisecond
@@ -85,10 +85,11 @@ func (p loadProbe) other() (load float64, ok bool) {
 	return max(0, ((b-p.busy)-(o-p.own))/dw), true
 }
 
-// waitQuiet blocks until other processes use fewer than quietThreshold
-// cores over a quietWindow, maxWait passes, or ctx is done. It returns at
-// once where the load cannot be measured.
-func waitQuiet(ctx context.Context, maxWait time.Duration) error {
+// WaitQuiet blocks until other processes use fewer than quietThreshold
+// (0.15) cores over a quietWindow (500 ms), maxWait passes, or ctx is
+// done; only then does it return ctx's error. It returns at once where
+// the load cannot be measured.
+func WaitQuiet(ctx context.Context, maxWait time.Duration) error {
 	deadline := time.Now().Add(maxWait)
 	for {
 		p := startProbe()
