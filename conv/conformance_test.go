@@ -93,6 +93,10 @@ func conformanceCases() []confCase {
 	// Strides 3 and 4: im2col and the depthwise backward through rows
 	// deinterleaved into three or four phases.
 	add(New2D(3, 5, 5).WithStride(3).WithPadding(Pad(2)), 3, 3, 16, 17)
+	// Stride 1 with padding larger than the map: classic im2col instead
+	// of the padded-width domain (im2col-gemm picks it by padding size).
+	add(New2D(2, 3, 3).WithPadding(Padding{Top: 1, Bottom: 24, Left: 23, Right: 2}), 2, 2, 4, 5)
+	add(New2D(2, 2, 2).WithPadding(Padding{Mode: Same}).WithDilation(30), 1, 2, 3, 4)
 	add(New2D(4, 6, 3).WithStride(4).WithDilation(2).WithGroups(2), 1, 4, 19, 22)
 	add(Depthwise(3, 3, 1).WithStride(3).WithPadding(Pad(1)), 3, 3, 13, 20)
 	add(Depthwise(2, 5, 2).WithStride(4).WithPadding(Pad(2)), 1, 2, 17, 23)

@@ -348,7 +348,13 @@ func NewIm2col(g geom.Conv, threads int) *Im2col {
 			k.des[i] = make([]float32, g.CG()*g.H*g.W)
 		}
 	}
-	if g.SH == 1 && g.SW == 1 {
+	// The padded-width domain costs memory and work in proportion to the
+	// padded plane; use it only when padding at most roughly doubles the
+	// plane (real layers pad by a few pixels), so that a spec with a huge
+	// dilation or padding falls back to classic im2col instead of
+	// allocating gigabytes of zeros.
+	modestPad := g.PadL+g.PadR <= g.W+16 && g.PadT+g.PadB <= g.H+16
+	if g.SH == 1 && g.SW == 1 && modestPad {
 		k.padded = true
 		k.hp, k.wp = g.H+g.PadT+g.PadB, g.W+g.PadL+g.PadR
 		k.rowsC = clamp(im2colFloats/(kk*k.wp), 1, g.OH)
