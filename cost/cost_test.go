@@ -3,6 +3,7 @@ package cost
 import (
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -133,7 +134,7 @@ func TestConv2D(t *testing.T) {
 			t.Errorf("%s: params %d bias %d MACs %d FLOPs %d, want %d %d %d %d",
 				tc.name, c.Params, c.BiasParams, c.MACs, c.FLOPs, tc.params, tc.bias, tc.macs, 2*tc.macs)
 		}
-		if !equal(c.Output, tc.out) {
+		if !slices.Equal(c.Output, tc.out) {
 			t.Errorf("%s: output %v, want %v", tc.name, c.Output, tc.out)
 		}
 		if c.TotalParams() != tc.params+tc.bias {
@@ -148,7 +149,7 @@ func TestConv2D(t *testing.T) {
 func TestChannelNets(t *testing.T) {
 	// Channel-wise, stride 1 SAME: Out = In.
 	cw := mustOf(t, conv.NewChannelWise(512, 8), []int{1, 512, 14, 14})
-	if cw.Params != 8 || cw.MACs != 8*512*14*14 || !equal(cw.Output, []int{1, 512, 14, 14}) {
+	if cw.Params != 8 || cw.MACs != 8*512*14*14 || !slices.Equal(cw.Output, []int{1, 512, 14, 14}) {
 		t.Errorf("channel-wise: %+v", cw)
 	}
 	// Channel stride 2, SAME: Out = ⌈15/2⌉ = 8.
@@ -169,7 +170,7 @@ func TestChannelNets(t *testing.T) {
 	}
 	// A stride-2 DWSCWConv: both stages at the 4×4 output.
 	d2 := mustOf(t, conv.DWSChannelWise{In: 16, Kernel: 3, Stride: 2, Padding: conv.Pad(1), ChanKernel: 5}, []int{1, 16, 8, 8})
-	if d2.MACs != (9*16+5*16)*16 || !equal(d2.Output, []int{1, 16, 4, 4}) {
+	if d2.MACs != (9*16+5*16)*16 || !slices.Equal(d2.Output, []int{1, 16, 4, 4}) {
 		t.Errorf("strided DWS channel-wise: %+v", d2)
 	}
 	// Shuffle: no params, no MACs, but memory traffic.
@@ -189,14 +190,14 @@ func TestClassifier(t *testing.T) {
 		t.Fatalf("d_c = %d, want 25", s.Kernel())
 	}
 	ccl := mustOf(t, s, []int{1, 1024, 7, 7})
-	if ccl.Params != 1225 || ccl.BiasParams != 0 || ccl.MACs != 1225000 || !equal(ccl.Output, []int{1, 1000, 1, 1}) {
+	if ccl.Params != 1225 || ccl.BiasParams != 0 || ccl.MACs != 1225000 || !slices.Equal(ccl.Output, []int{1, 1000, 1, 1}) {
 		t.Errorf("CCL: %+v", ccl)
 	}
 	fc, err := Linear(1024, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fc.MACs != 1024000 || fc.Params != 1024000 || fc.TotalParams() != 1025000 || !equal(fc.Output, []int{1, 1000}) {
+	if fc.MACs != 1024000 || fc.Params != 1024000 || fc.TotalParams() != 1025000 || !slices.Equal(fc.Output, []int{1, 1000}) {
 		t.Errorf("FC: %+v", fc)
 	}
 	// The CCL saves parameters, not computation.
@@ -207,7 +208,7 @@ func TestClassifier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.MACs != 8*1024000 || b.Params != fc.Params || !equal(b.Output, []int{8, 1000}) || b.ActivationBytes != 8*fc.ActivationBytes {
+	if b.MACs != 8*1024000 || b.Params != fc.Params || !slices.Equal(b.Output, []int{8, 1000}) || b.ActivationBytes != 8*fc.ActivationBytes {
 		t.Errorf("FC ×8: %+v", b)
 	}
 }
@@ -289,7 +290,7 @@ func TestTable(t *testing.T) {
 	if tot.Params != 432+144+512+320 || tot.BiasParams != 26 || tot.MACs != (432+144+512)*256+320 {
 		t.Errorf("total %+v", tot)
 	}
-	if !equal(tot.Output, []int{1, 10}) || tot.InputElems != 3*32*32 || tot.FLOPs != 2*tot.MACs {
+	if !slices.Equal(tot.Output, []int{1, 10}) || tot.InputElems != 3*32*32 || tot.FLOPs != 2*tot.MACs {
 		t.Errorf("total %+v", tot)
 	}
 	if _, err := tb.Add("bad", conv.Pointwise(7, 7), shape); err == nil || !strings.Contains(err.Error(), `"bad"`) {
@@ -321,16 +322,4 @@ func TestFormat(t *testing.T) {
 			t.Errorf("Millions(%d) = %q, want %q", n, got, want)
 		}
 	}
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

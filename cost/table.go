@@ -72,7 +72,7 @@ func (t *Table) WriteTo(w io.Writer) (int64, error) {
 	}
 	rows = append(rows, []string{"total", "", "", Group(total.Params), Group(total.BiasParams), Group(total.MACs), "", ""})
 	var b strings.Builder
-	if err := writeAligned(&b, rows, 3); err != nil {
+	if err := WriteColumns(&b, rows, func(col int) bool { return col >= 3 }); err != nil {
 		return 0, err
 	}
 	fmt.Fprintf(&b, "%s params (%s with bias), %s MACs, %s FLOPs.\n%s\n",
@@ -81,9 +81,11 @@ func (t *Table) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
-// writeAligned writes rows as a table whose columns from firstNum on are
-// right-aligned (numbers) and the others left-aligned.
-func writeAligned(w io.Writer, rows [][]string, firstNum int) error {
+// WriteColumns writes rows as an aligned text table (tabwriter, two
+// spaces between columns, trailing blanks trimmed), right-aligning the
+// columns for which right returns true (numbers) and left-aligning the
+// others. right may be nil.
+func WriteColumns(w io.Writer, rows [][]string, right func(col int) bool) error {
 	width := map[int]int{}
 	for _, r := range rows {
 		for i, c := range r {
@@ -94,7 +96,7 @@ func writeAligned(w io.Writer, rows [][]string, firstNum int) error {
 	for _, r := range rows {
 		cells := make([]string, len(r))
 		for i, c := range r {
-			if i >= firstNum {
+			if right != nil && right(i) {
 				c = strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)) + c
 			}
 			cells[i] = c

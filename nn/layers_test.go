@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/convkit/convkit/conv"
@@ -105,21 +106,9 @@ func TestLinearValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []float32{-0.5, -2, -1, 3.5, 7, 13}
-	if !tensor.SameShape(y.Shape, []int{2, 3}) || !equal32(y.Data, want) {
+	if !tensor.SameShape(y.Shape, []int{2, 3}) || !slices.Equal(y.Data, want) {
 		t.Errorf("y = %v %v, want [2 3] %v", y.Shape, y.Data, want)
 	}
-}
-
-func equal32(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestBatchNormGradients(t *testing.T) {
@@ -204,17 +193,17 @@ func TestActivationGradients(t *testing.T) {
 func TestActivationValues(t *testing.T) {
 	x, _ := tensor.FromData([]float32{-1, 0, 0.5, 6, 7}, 5)
 	y, _ := (&ReLU{}).Forward(x)
-	if !equal32(y.Data, []float32{0, 0, 0.5, 6, 7}) {
+	if !slices.Equal(y.Data, []float32{0, 0, 0.5, 6, 7}) {
 		t.Errorf("ReLU = %v", y.Data)
 	}
 	r6 := &ReLU6{}
 	y, _ = r6.Forward(x)
-	if !equal32(y.Data, []float32{0, 0, 0.5, 6, 6}) {
+	if !slices.Equal(y.Data, []float32{0, 0, 0.5, 6, 6}) {
 		t.Errorf("ReLU6 = %v", y.Data)
 	}
 	dy, _ := tensor.FromData([]float32{1, 1, 1, 1, 1}, 5)
 	dx, _ := r6.Backward(dy)
-	if !equal32(dx.Data, []float32{0, 0, 1, 0, 0}) { // PyTorch's hardtanh: 0 < x < 6
+	if !slices.Equal(dx.Data, []float32{0, 0, 1, 0, 0}) { // PyTorch's hardtanh: 0 < x < 6
 		t.Errorf("ReLU6 gradient = %v", dx.Data)
 	}
 	// NaN: the gradient passes, as in PyTorch 1.13 (checked there:
@@ -224,16 +213,16 @@ func TestActivationValues(t *testing.T) {
 	relu := &ReLU{}
 	relu.Forward(xr)
 	ones, _ := tensor.FromData([]float32{1, 1, 1, 1, 1, 1}, 6)
-	if dx, _ := relu.Backward(ones); !equal32(dx.Data, []float32{1, 1, 0, 0, 1, 0}) {
+	if dx, _ := relu.Backward(ones); !slices.Equal(dx.Data, []float32{1, 1, 0, 0, 1, 0}) {
 		t.Errorf("ReLU gradient = %v, PyTorch gives [1 1 0 0 1 0]", dx.Data)
 	}
 	x6, _ := tensor.FromData([]float32{nan, 0, 6, 3, 7}, 5)
 	r6.Forward(x6)
-	if dx, _ := r6.Backward(dy); !equal32(dx.Data, []float32{1, 0, 0, 1, 0}) {
+	if dx, _ := r6.Backward(dy); !slices.Equal(dx.Data, []float32{1, 0, 0, 1, 0}) {
 		t.Errorf("ReLU6 gradient = %v, PyTorch gives [1 0 0 1 0]", dx.Data)
 	}
 	// Inputs are never modified.
-	if !equal32(x.Data, []float32{-1, 0, 0.5, 6, 7}) {
+	if !slices.Equal(x.Data, []float32{-1, 0, 0.5, 6, 7}) {
 		t.Errorf("input changed to %v", x.Data)
 	}
 }

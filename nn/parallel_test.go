@@ -3,6 +3,7 @@ package nn
 import (
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/convkit/convkit/conv"
@@ -76,11 +77,11 @@ func TestThreadsDoNotChangeResults(t *testing.T) {
 	}
 	y1, dx1, g1 := step(1)
 	y2, dx2, g2 := step(0)
-	if !equal32(y1.Data, y2.Data) || !equal32(dx1.Data, dx2.Data) {
+	if !slices.Equal(y1.Data, y2.Data) || !slices.Equal(dx1.Data, dx2.Data) {
 		t.Error("outputs or input gradients depend on the thread count")
 	}
 	for i := range g1 {
-		if !equal32(g1[i], g2[i]) {
+		if !slices.Equal(g1[i], g2[i]) {
 			t.Errorf("gradient %d depends on the thread count", i)
 		}
 	}
@@ -129,7 +130,7 @@ func TestInputGradSkip(t *testing.T) {
 		t.Errorf("input gradient %v by default and %v without, want one and nil", dx0 != nil, dx1 != nil)
 	}
 	for i := range g0 {
-		if !equal32(g0[i], g1[i]) {
+		if !slices.Equal(g0[i], g1[i]) {
 			t.Errorf("parameter gradient %d changed without the input gradient", i)
 		}
 	}
@@ -148,7 +149,7 @@ func TestInputGradSkip(t *testing.T) {
 	}
 	SetInputGrad(m, true)
 	dx2, _ := grads()
-	if dx2 == nil || !equal32(dx0.Data, dx2.Data) {
+	if dx2 == nil || !slices.Equal(dx0.Data, dx2.Data) {
 		t.Error("SetInputGrad(true) did not restore the input gradient")
 	}
 }

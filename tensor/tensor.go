@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // MaxElems bounds the number of elements of a tensor created from external
@@ -132,17 +133,7 @@ func (t *Tensor) NCHW() (n, c, h, w int, err error) {
 }
 
 // SameShape reports whether a and b have identical shapes.
-func SameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+func SameShape(a, b []int) bool { return slices.Equal(a, b) }
 
 // MaxAbsDiff returns the largest |a[i]−b[i]| and an error if the shapes
 // differ. NaN in either operand makes the result NaN.

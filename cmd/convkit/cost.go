@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -332,27 +330,10 @@ func writeLayerText(w io.Writer, a layerArgs, rows []layerRow) error {
 	return err
 }
 
-// writeTable writes rows through a tabwriter, right-aligning the columns
-// marked in right (numbers) by padding them to the column's width first.
+// writeTable writes rows as an aligned table (cost.WriteColumns),
+// right-aligning the columns marked in right (numbers).
 func writeTable(w io.Writer, rows [][]string, right map[int]bool) error {
-	width := map[int]int{}
-	for _, r := range rows {
-		for i, c := range r {
-			width[i] = max(width[i], utf8.RuneCountInString(c))
-		}
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, r := range rows {
-		cells := make([]string, len(r))
-		for i, c := range r {
-			if right[i] {
-				c = strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)) + c
-			}
-			cells[i] = c
-		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
-	}
-	return tw.Flush()
+	return cost.WriteColumns(w, rows, func(col int) bool { return right[col] })
 }
 
 // shape formats a tensor shape as [1 512 14 14].
