@@ -71,3 +71,13 @@ func sgemm6x8AVX2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, be
 //
 //go:noescape
 func packPanelNRTransAVX2(kc int, dst, src *float32, ld int)
+
+// deinterleave2AVX2: even[i] = src[2i], odd[i] = src[2i+1] for i < n (n ≥ 4).
+//
+//go:noescape
+func deinterleave2AVX2(even, odd, src *float32, n int)
+
+// interleave2AVX2: dst[2i] = even[i], dst[2i+1] = odd[i] for i < n (n ≥ 4).
+//
+//go:noescape
+func interleave2AVX2(dst, even, odd *float32, n int)

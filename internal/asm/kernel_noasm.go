@@ -69,3 +69,11 @@ func packPanelNRTransAVX2(kc int, dst, src *float32, ld int) {
 		PackPanelNRTransGeneric(kc, unsafe.Slice(dst, kc*NR), unsafe.Slice(src, (NR-1)*ld+kc), ld)
 	}
 }
+
+func deinterleave2AVX2(even, odd, src *float32, n int) {
+	deinterleave2Generic(unsafe.Slice(even, n), unsafe.Slice(odd, n), unsafe.Slice(src, 2*n))
+}
+
+func interleave2AVX2(dst, even, odd *float32, n int) {
+	interleave2Generic(unsafe.Slice(dst, 2*n), unsafe.Slice(even, n), unsafe.Slice(odd, n))
+}

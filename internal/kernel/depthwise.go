@@ -53,6 +53,9 @@ type Depthwise struct {
 	bufs [][]float32 // per part: a band of zero-padded input rows (3×3 modes)
 	zero []float32   // a row of zeros standing for a padded top or bottom row
 	des  [][]float32 // per part: one H×W plane with deinterleaved rows (backward, SW > 1)
+	ups  [][]float32 // per part: dY upsampled to stride 1 (backward, 3×3 stride 2), see upsample2
+	uh   int         // rows and columns of an upsampled plane
+	uw   int
 
 	// per-call arguments, read by the parallel loop bodies
 	x, w, b, y, dy, dx, dw, db []float32
@@ -81,6 +84,22 @@ func NewDepthwise(g geom.Conv, mode DepthwiseMode, threads int) *Depthwise {
 			k.bufs[i] = make([]float32, bandFloats(g))
 		}
 		k.zero = make([]float32, bandWidth(g.SH, max(g.OW, g.W)))
+	}
+	if mode == Depthwise3x3S2 {
+		// Both gradients run the stride-1 kernels over dY upsampled to an
+		// uh×uw plane. The plane is at least 2·(O−1)+1 (every dY value) and
+		// H − 1 + PadT (resp. W − 1 + PadL), so that for the usual padding
+		// of 1 the stride-1 passes take the native padded path: the extra
+		// row and column are zeros and add nothing.
+		k.uh = max(2*(g.OH-1)+1, g.H-1+g.PadT)
+		k.uw = max(2*(g.OW-1)+1, g.W-1+g.PadL)
+		k.ups = make([][]float32, k.team.Threads())
+		for i := range k.ups {
+			// Zero now, and the odd positions are never written: zeros stay.
+			k.ups[i] = make([]float32, k.uh*k.uw)
+			k.bufs[i] = make([]float32, max(len(k.bufs[i]), bandSize(1, g.W, g.H), bandSize(1, k.uw, k.uh)))
+		}
+		k.zero = make([]float32, max(len(k.zero), bandWidth(1, max(g.W, k.uw))))
 	}
 	if g.SW > 1 {
 		k.des = make([][]float32, k.team.Threads())
@@ -157,6 +176,23 @@ func (k *Depthwise) dxPlanes(part, lo, hi int) {
 				conv3x3Plane(1, dy, g.OH, g.OW, dx, g.H, g.W, 2-g.PadT, 2-g.PadL, rot[:], 0, j > 0, k.bufs[part], k.zero)
 				continue
 			}
+			if k.mode == Depthwise3x3S2 && finite(w) {
+				// The same over dY upsampled to stride 1 (zeros between its
+				// values): a quarter of the multiply-adds are useful, but all
+				// run in the vector row kernel instead of one short axpy per
+				// output row and tap. The zeros meet only weights, so with
+				// finite weights they add exact zeros; a NaN or ±Inf weight
+				// takes the exact path below (0·Inf would be a NaN where the
+				// true gradient has none).
+				var rot [9]float32
+				for t := range 9 {
+					rot[t] = w[8-t]
+				}
+				up := k.ups[part]
+				upsample2(dy[:ohw], g.OH, g.OW, up, k.uw)
+				conv3x3Plane(1, up, k.uh, k.uw, dx, g.H, g.W, 2-g.PadT, 2-g.PadL, rot[:], 0, j > 0, k.bufs[part], k.zero)
+				continue
+			}
 			if k.des != nil {
 				// Accumulate in deinterleaved rows (contiguous axpys),
 				// interleaved into dx after the last filter.
@@ -182,7 +218,7 @@ func (k *Depthwise) dxPlanes(part, lo, hi int) {
 // dwChannels computes dw and db for output channels [lo, hi).
 func (k *Depthwise) dwChannels(part, lo, hi int) {
 	g := k.g
-	khw, hw, ohw := g.KH*g.KW, g.H*g.W, g.OH*g.OW
+	khw, ohw := g.KH*g.KW, g.OH*g.OW
 	a := k.accs[part]
 	for m := lo; m < hi; m++ {
 		c := m / k.mult
@@ -196,26 +232,84 @@ func (k *Depthwise) dwChannels(part, lo, hi int) {
 		if k.dw == nil {
 			continue
 		}
-		clear(a)
-		for n := range g.N {
-			x := k.x[(n*g.C+c)*hw : (n*g.C+c+1)*hw]
-			dy := k.dy[(n*g.M+m)*ohw : (n*g.M+m+1)*ohw]
-			if k.mode == Depthwise3x3S1 {
-				grad3x3S1Plane(x, g.H, g.W, dy, g.OH, g.OW, g.PadT, g.PadL, a, k.bufs[part], k.zero)
-			} else if k.des != nil {
-				xd := k.des[part]
-				for ih := range g.H {
-					deinterleave(xd[ih*g.W:(ih+1)*g.W], x[ih*g.W:(ih+1)*g.W], g.SW)
-				}
-				directPlaneDWDe(g, xd, dy, a)
-			} else {
-				directPlaneDW(g, x, dy, a)
-			}
+		k.dwChannel(part, m, c, k.mode == Depthwise3x3S2)
+		if k.mode == Depthwise3x3S2 && !finite64(a) {
+			// The upsampled zeros also meet input values no tap reads in
+			// the true sum: with a NaN or ±Inf there, the sums are NaN
+			// where the true gradient may be finite. Redo the channel
+			// exactly.
+			k.dwChannel(part, m, c, false)
 		}
 		for t, v := range a {
 			k.dw[m*khw+t] = float32(v)
 		}
 	}
+}
+
+// upsample2 writes the oh×ow plane dy at the even rows and columns of up
+// (row length uw): up[2o·uw + 2p] = dy[o·ow + p]. The other positions of
+// up are left alone; they are zero from allocation on.
+func upsample2(dy []float32, oh, ow int, up []float32, uw int) {
+	for o := range oh {
+		src := dy[o*ow : (o+1)*ow]
+		dst := up[2*o*uw:]
+		dst = dst[:2*len(src)-1]
+		for p, v := range src {
+			dst[2*p] = v
+		}
+	}
+}
+
+// dwChannel sets k.accs[part] to the weight gradient of output channel m
+// (reading input channel c). For 3×3 stride 2, upsampled selects the
+// stride-1 pass over the upsampled dY, otherwise the exact direct path.
+func (k *Depthwise) dwChannel(part, m, c int, upsampled bool) {
+	g := k.g
+	hw, ohw := g.H*g.W, g.OH*g.OW
+	a := k.accs[part]
+	clear(a)
+	for n := range g.N {
+		x := k.x[(n*g.C+c)*hw : (n*g.C+c+1)*hw]
+		dy := k.dy[(n*g.M+m)*ohw : (n*g.M+m+1)*ohw]
+		switch {
+		case upsampled:
+			// dW[a, b] = Σ dY[o, p]·x[2o − PadT + a, 2p − PadL + b] is the
+			// stride-1 weight gradient of the upsampled dY.
+			up := k.ups[part]
+			upsample2(dy, g.OH, g.OW, up, k.uw)
+			grad3x3S1Plane(x, g.H, g.W, up, k.uh, k.uw, g.PadT, g.PadL, a, k.bufs[part], k.zero)
+		case k.mode == Depthwise3x3S1:
+			grad3x3S1Plane(x, g.H, g.W, dy, g.OH, g.OW, g.PadT, g.PadL, a, k.bufs[part], k.zero)
+		case k.des != nil:
+			xd := k.des[part]
+			for ih := range g.H {
+				deinterleave(xd[ih*g.W:(ih+1)*g.W], x[ih*g.W:(ih+1)*g.W], g.SW)
+			}
+			directPlaneDWDe(g, xd, dy, a)
+		default:
+			directPlaneDW(g, x, dy, a)
+		}
+	}
+}
+
+// finite reports whether every value of s is finite (not NaN or ±Inf).
+func finite(s []float32) bool {
+	for _, v := range s {
+		if v-v != 0 { // NaN − NaN and Inf − Inf are NaN
+			return false
+		}
+	}
+	return true
+}
+
+// finite64 is finite for float64.
+func finite64(s []float64) bool {
+	for _, v := range s {
+		if v-v != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // sum64 returns Σ s[i] in float64.

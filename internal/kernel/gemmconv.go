@@ -265,7 +265,7 @@ func (k *Pointwise) Backward(x, w, dy, dx, dw, db []float32) {
 		if outer {
 			k.team.For(k.items(), k.dwFn)
 		} else {
-			k.dwItems(0, 0, k.items())
+			k.dwFn(0, 0, k.items())
 		}
 		k.reduceDW(dw, parts)
 	}
@@ -320,6 +320,8 @@ type Im2col struct {
 	gxs         [][]float32 // per part: C/G padded planes of the input gradient
 	bwdFn       func(part, lo, hi int)
 
+	phased // whole images in the phase-split padded domain (phased.go)
+
 	x, w, b, y, dy, dx, dw []float32
 	fwdFn, dxFn, dwFn      func(part, lo, hi int)
 }
@@ -354,7 +356,8 @@ func NewIm2col(g geom.Conv, threads int) *Im2col {
 	// dilation or padding falls back to classic im2col instead of
 	// allocating gigabytes of zeros.
 	modestPad := g.PadL+g.PadR <= g.W+16 && g.PadT+g.PadB <= g.H+16
-	if g.SH == 1 && g.SW == 1 && modestPad {
+	k.setupPhased(modestPad)
+	if g.SH == 1 && g.SW == 1 && modestPad && k.ipc == 0 {
 		k.padded = true
 		k.hp, k.wp = g.H+g.PadT+g.PadB, g.W+g.PadL+g.PadR
 		k.rowsC = clamp(im2colFloats/(kk*k.wp), 1, g.OH)
@@ -383,7 +386,12 @@ func NewIm2col(g geom.Conv, threads int) *Im2col {
 	return k
 }
 
-func (k *Im2col) items() int { return k.g.N * k.g.G * k.chunks }
+func (k *Im2col) items() int {
+	if k.ipc > 0 {
+		return k.g.G * ceilDiv(k.g.N, k.ipc)
+	}
+	return k.g.N * k.g.G * k.chunks
+}
 
 // fwdItems is the number of forward work items.
 func (k *Im2col) fwdItems() int {
@@ -477,7 +485,7 @@ func (k *Im2col) forwardItems(part, lo, hi int) {
 	col := k.cols[part]
 	for it := lo; it < hi; it++ {
 		n, gi, p0, pn := k.chunk(it)
-		im2col(g, k.xg(k.x, n, gi), col, p0, pn, k.des[part])
+		im2col(g, k.xg(k.x, n, gi), col, pn, p0, pn, k.des[part])
 		yo := (n*g.M+gi*k.mg)*k.p + p0
 		gemm.SgemmPackedA(th, k.pa[gi], false, pn, 1, col, pn, 0, k.y[yo:], k.p)
 		if k.b != nil {
@@ -489,25 +497,23 @@ func (k *Im2col) forwardItems(part, lo, hi int) {
 // Backward computes dx, dw and db (each may be nil) from dy.
 func (k *Im2col) Backward(x, w, dy, dx, dw, db []float32) {
 	k.x, k.w, k.dy, k.dx, k.dw = x, w, dy, dx, dw
-	if k.padded && (dx != nil || dw != nil) {
+	if (k.padded || k.ipc > 0) && (dx != nil || dw != nil) {
 		if dx != nil {
 			k.packTransposed(w)
 		}
 		ng := k.g.N * k.g.G
-		parts := 1
-		if k.outer(ng) {
-			parts = k.team.Parts(ng)
+		if k.ipc > 0 {
+			ng = k.items()
 		}
-		for _, p := range k.dwPriv[:parts] {
-			clear(p)
-		}
-		if k.outer(ng) {
-			k.team.For(ng, k.bwdFn)
-		} else {
-			k.bwdFn(0, 0, ng)
-		}
-		if dw != nil {
-			k.reduceDW(dw, parts)
+		k.runBackward(ng)
+		if dw != nil && k.ipc > 0 && !finite(dw) {
+			// The phase-mode weight gradient also multiplies the zeros of
+			// dY's garbage columns by input values no tap reads; with a NaN
+			// or ±Inf among those the sums are NaN where the true gradient
+			// may be finite. Redo dW alone with the garbage columns zeroed.
+			k.dx, k.exactDW = nil, true
+			k.runBackward(ng)
+			k.exactDW = false
 		}
 		dx, dw = nil, nil // done
 	}
@@ -518,7 +524,7 @@ func (k *Im2col) Backward(x, w, dy, dx, dw, db []float32) {
 		if ng := k.g.N * k.g.G; k.outer(ng) {
 			k.team.For(ng, k.dxFn)
 		} else {
-			k.dxItems(0, 0, ng)
+			k.dxFn(0, 0, ng)
 		}
 	}
 	if dw != nil {
@@ -533,7 +539,7 @@ func (k *Im2col) Backward(x, w, dy, dx, dw, db []float32) {
 		if outer {
 			k.team.For(k.items(), k.dwFn)
 		} else {
-			k.dwItems(0, 0, k.items())
+			k.dwFn(0, 0, k.items())
 		}
 		k.reduceDW(dw, parts)
 	}
@@ -541,6 +547,48 @@ func (k *Im2col) Backward(x, w, dy, dx, dw, db []float32) {
 		k.biasGrad(dy, db)
 	}
 	k.x, k.w, k.dy, k.dx, k.dw = nil, nil, nil, nil, nil
+}
+
+// dxTarget returns where col2im accumulates the input gradient of one
+// image and group: the part's deinterleaved buffer when SW > 1 (contiguous
+// axpys; dxDone interleaves it into dxg), else dxg itself.
+func (k *Im2col) dxTarget(part int, dxg []float32) []float32 {
+	if k.g.SW > 1 {
+		return k.des[part][:len(dxg)]
+	}
+	return dxg
+}
+
+// dxDone finishes the input gradient of one image and group: it
+// interleaves the rows accumulated by col2im into dxg when SW > 1.
+func (k *Im2col) dxDone(part int, dxg []float32) {
+	if k.g.SW == 1 {
+		return
+	}
+	de := k.des[part]
+	for r := 0; r < len(dxg); r += k.g.W {
+		interleave(dxg[r:r+k.g.W], de[r:r+k.g.W], k.g.SW)
+	}
+}
+
+// runBackward runs bwdFn over ng work items, accumulating dW (when k.dw
+// is set) in the per-part buffers and reducing it into k.dw.
+func (k *Im2col) runBackward(ng int) {
+	parts := 1
+	if k.outer(ng) {
+		parts = k.team.Parts(ng)
+	}
+	for _, p := range k.dwPriv[:parts] {
+		clear(p)
+	}
+	if k.outer(ng) {
+		k.team.For(ng, k.bwdFn)
+	} else {
+		k.bwdFn(0, 0, ng)
+	}
+	if k.dw != nil {
+		k.reduceDW(k.dw, parts)
+	}
 }
 
 // backwardPadded is the stride-1 backward pass for images and groups
@@ -626,14 +674,15 @@ func (k *Im2col) dxItems(part, lo, hi int) {
 	for it := lo; it < hi; it++ {
 		n, gi := it/g.G, it%g.G
 		dxg := k.xg(k.dx, n, gi)
-		clear(dxg)
+		clear(k.dxTarget(part, dxg))
 		for ch := range k.chunks {
 			p0 := ch * k.pc
 			pn := min(k.pc, k.p-p0)
 			// col (kk × pn) = W_gᵀ (kk × mg) · dY[n, g][:, p0:p0+pn]
 			gemm.SgemmPackedA(th, k.paT[gi], false, pn, 1, k.dy[(n*g.M+gi*k.mg)*k.p+p0:], k.p, 0, col, pn)
-			col2im(g, col, dxg, p0, pn)
+			col2im(g, col, pn, k.dxTarget(part, dxg), p0, pn, true)
 		}
+		k.dxDone(part, dxg)
 	}
 }
 
@@ -643,14 +692,15 @@ func (k *Im2col) dwItems(part, lo, hi int) {
 	col, acc := k.cols[part], k.dwPriv[part]
 	for it := lo; it < hi; it++ {
 		n, gi, p0, pn := k.chunk(it)
-		im2col(g, k.xg(k.x, n, gi), col, p0, pn, k.des[part])
+		im2col(g, k.xg(k.x, n, gi), col, pn, p0, pn, k.des[part])
 		// dW_g += dY[n, g][:, chunk] (mg × pn) · colᵀ (pn × kk)
 		k.dwGemm(part, th, k.dy[(n*g.M+gi*k.mg)*k.p+p0:], k.p, col, pn, pn, acc[gi*k.mg*k.kk:])
 	}
 }
 
-// im2col fills col (C/G·KH·KW rows of pn values) with the output columns
-// [p0, p0+pn) of the im2col matrix of the planes x of one image and group:
+// im2col fills col (C/G·KH·KW rows of pn values, row stride ld) with the
+// output columns [p0, p0+pn) of the im2col matrix of the planes x of one
+// image and group:
 //
 //	col[(c·KH + i)·KW + j][p − p0] = x[c, oh·SH − PadT + i·DH, ow·SW − PadL + j·DW]
 //
@@ -659,10 +709,14 @@ func (k *Im2col) dwItems(part, lo, hi int) {
 // With SW > 1 and de non-nil (C/G·H·W floats), the input rows the chunk
 // reads are first deinterleaved into de (see deinterleave), so that every
 // tap's run of a row is one contiguous copy instead of a strided gather.
-func im2col(g geom.Conv, x, col []float32, p0, pn int, de []float32) {
+func im2col(g geom.Conv, x, col []float32, ld, p0, pn int, de []float32) {
 	hw := g.H * g.W
 	if g.SW == 1 || pn == 0 {
 		de = nil
+	}
+	if p0 == 0 && pn == g.OH*g.OW {
+		im2colPlane(g, x, col, ld, de)
+		return
 	}
 	if de != nil {
 		oh0, oh1 := p0/g.OW, (p0+pn-1)/g.OW
@@ -679,7 +733,7 @@ func im2col(g geom.Conv, x, col []float32, p0, pn int, de []float32) {
 		xc := x[c*hw : (c+1)*hw]
 		for i := range g.KH {
 			for j := range g.KW {
-				row := col[((c*g.KH+i)*g.KW+j)*pn:][:pn]
+				row := col[((c*g.KH+i)*g.KW+j)*ld:][:pn]
 				off := j*g.DW - g.PadL
 				lo, hi := tapRange(g.SW, off, g.W, g.OW)
 				// Phase of the tap in a deinterleaved row, its start ps and
@@ -718,27 +772,81 @@ func im2col(g geom.Conv, x, col []float32, p0, pn int, de []float32) {
 	}
 }
 
+// im2colPlane is im2col of the whole output plane (p0 = 0, pn = OH·OW),
+// with the per-tap work hoisted out of the loop over output rows: each
+// output row of a tap is a zero margin, one contiguous copy and a zero
+// margin (the rows of small planes are a few values long, so the
+// per-segment bookkeeping of the general loop would dominate).
+func im2colPlane(g geom.Conv, x, col []float32, ld int, de []float32) {
+	hw := g.H * g.W
+	if de != nil {
+		for r := 0; r < g.CG()*g.H; r++ {
+			deinterleave(de[r*g.W:(r+1)*g.W], x[r*g.W:(r+1)*g.W], g.SW)
+		}
+		x = de
+	}
+	for c := range g.CG() {
+		xc := x[c*hw : (c+1)*hw]
+		for i := range g.KH {
+			for j := range g.KW {
+				row := col[((c*g.KH+i)*g.KW+j)*ld:][:g.OH*g.OW]
+				off := j*g.DW - g.PadL
+				lo, hi := tapRange(g.SW, off, g.W, g.OW)
+				// Source of output column o: x[o·SW + off], or in a
+				// deinterleaved row de[ps + fl + o].
+				src := off
+				if de != nil {
+					fl, ps := phaseShift(off, g.SW, g.W)
+					src = ps + fl
+				}
+				for oh := range g.OH {
+					r := row[oh*g.OW : (oh+1)*g.OW]
+					ih := oh*g.SH - g.PadT + i*g.DH
+					if ih < 0 || ih >= g.H || lo >= hi {
+						clear(r)
+						continue
+					}
+					for o := range r[:lo] {
+						r[o] = 0
+					}
+					xr := xc[ih*g.W : (ih+1)*g.W]
+					switch {
+					case g.SW == 1 || de != nil:
+						copyShort(r[lo:hi], xr[lo+src:hi+src])
+					default:
+						for o := lo; o < hi; o++ {
+							r[o] = xr[o*g.SW+off]
+						}
+					}
+					for o := hi; o < len(r); o++ {
+						r[o] = 0
+					}
+				}
+			}
+		}
+	}
+}
+
+// copyShort is copy for the runs of a few values that small planes have,
+// where a loop beats the call into memmove.
+func copyShort(dst, src []float32) {
+	if len(dst) > 32 {
+		copy(dst, src)
+		return
+	}
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = v
+	}
+}
+
 // deinterleave writes the s phases of src one after the other into dst
 // (same length): phase ph, the values src[ph], src[ph+s], …, starts at
 // Σ_{q<ph} ⌈(len−q)/s⌉.
 func deinterleave(dst, src []float32, s int) {
 	if s == 2 {
 		n := len(src) / 2
-		e, d := dst[:len(src)-n], dst[len(src)-n:len(src)]
-		q := 0
-		for ; q+4 <= n; q += 4 {
-			v := (*[8]float32)(src[2*q:])
-			*(*[4]float32)(e[q:]) = [4]float32{v[0], v[2], v[4], v[6]}
-			*(*[4]float32)(d[q:]) = [4]float32{v[1], v[3], v[5], v[7]}
-		}
-		src2 := src[:2*n]
-		for ; q < n; q++ {
-			e[q] = src2[2*q]
-			d[q] = src2[2*q+1]
-		}
-		if len(e) > n {
-			e[n] = src[2*n]
-		}
+		asm.Deinterleave2(dst[:len(src)-n], dst[len(src)-n:len(src)], src)
 		return
 	}
 	k := 0
@@ -754,20 +862,7 @@ func deinterleave(dst, src []float32, s int) {
 func interleave(dst, src []float32, s int) {
 	if s == 2 {
 		n := len(dst) / 2
-		e, d := src[:len(dst)-n], src[len(dst)-n:len(dst)]
-		q := 0
-		for ; q+4 <= n; q += 4 {
-			a, b := (*[4]float32)(e[q:]), (*[4]float32)(d[q:])
-			*(*[8]float32)(dst[2*q:]) = [8]float32{a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3]}
-		}
-		dst2 := dst[:2*n]
-		for ; q < n; q++ {
-			dst2[2*q] = e[q]
-			dst2[2*q+1] = d[q]
-		}
-		if len(e) > n {
-			dst[2*n] = e[n]
-		}
+		asm.Interleave2(dst, src[:len(dst)-n], src[len(dst)-n:len(dst)])
 		return
 	}
 	k := 0
@@ -793,17 +888,22 @@ func phaseShift(off, s, w int) (fl, ps int) {
 	return fl, ps
 }
 
-// col2im adds the columns [p0, p0+pn) of col back into the planes dx of
-// one image and group: the transpose of im2col.
-func col2im(g geom.Conv, col, dx []float32, p0, pn int) {
+// col2im adds the columns [p0, p0+pn) of col (row stride ld) back into the
+// planes dx of one image and group: the transpose of im2col. With SW > 1
+// and de true, dx holds the planes with deinterleaved rows (see
+// deinterleave), where every tap's run of a row is one contiguous axpy;
+// the caller interleaves the rows afterwards.
+func col2im(g geom.Conv, col []float32, ld int, dx []float32, p0, pn int, de bool) {
 	hw := g.H * g.W
+	de = de && g.SW > 1
 	for c := range g.CG() {
 		xc := dx[c*hw : (c+1)*hw]
 		for i := range g.KH {
 			for j := range g.KW {
-				row := col[((c*g.KH+i)*g.KW+j)*pn:][:pn]
+				row := col[((c*g.KH+i)*g.KW+j)*ld:][:pn]
 				off := j*g.DW - g.PadL
 				lo, hi := tapRange(g.SW, off, g.W, g.OW)
+				fl, ps := phaseShift(off, g.SW, g.W)
 				for q, p := 0, p0; q < pn; {
 					oh, ow := p/g.OW, p%g.OW
 					seg := min(g.OW-ow, pn-q)
@@ -812,9 +912,12 @@ func col2im(g geom.Conv, col, dx []float32, p0, pn int) {
 					if ih >= 0 && ih < g.H && a < b {
 						xr := xc[ih*g.W : (ih+1)*g.W]
 						r := row[q : q+seg]
-						if g.SW == 1 {
+						switch {
+						case g.SW == 1:
 							asm.Axpy(1, r[a-ow:b-ow], xr[a+off:b+off])
-						} else {
+						case de:
+							asm.Axpy(1, r[a-ow:b-ow], xr[ps+a+fl:ps+b+fl])
+						default:
 							for o := a; o < b; o++ {
 								xr[o*g.SW+off] += r[o-ow]
 							}

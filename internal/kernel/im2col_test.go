@@ -7,10 +7,10 @@ import (
 	"github.com/convkit/convkit/internal/geom"
 )
 
-// TestIm2colDeinterleaved checks that im2col through deinterleaved rows
-// (SW > 1) writes exactly what the strided gather writes, for chunks that
-// start and end mid-row, strides 2 and 3, dilations, odd widths and
-// asymmetric padding.
+// TestIm2colDeinterleaved checks im2col, with and without deinterleaved
+// rows (SW > 1), against its definition, and col2im (plain and
+// deinterleaved) as its transpose, for chunks that start and end mid-row,
+// whole planes, strides 1–4, dilations, odd widths and asymmetric padding.
 func TestIm2colDeinterleaved(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, tc := range []struct{ c, h, w, k, s, d, pt, pb, pl, pr int }{
@@ -20,6 +20,8 @@ func TestIm2colDeinterleaved(t *testing.T) {
 		{4, 9, 12, 3, 2, 2, 2, 2, 2, 2},
 		{1, 7, 7, 7, 2, 1, 0, 3, 3, 0},
 		{2, 10, 23, 2, 4, 1, 0, 0, 1, 0},
+		{2, 9, 8, 3, 1, 2, 2, 1, 0, 3},
+		{3, 5, 6, 3, 1, 1, 1, 1, 1, 1},
 	} {
 		g := geom.Conv{N: 1, C: tc.c, H: tc.h, W: tc.w, M: 1, KH: tc.k, KW: tc.k, SH: tc.s, SW: tc.s,
 			PadT: tc.pt, PadB: tc.pb, PadL: tc.pl, PadR: tc.pr, DH: tc.d, DW: tc.d, G: 1}
@@ -38,15 +40,62 @@ func TestIm2colDeinterleaved(t *testing.T) {
 				for i := range got {
 					got[i] = -1
 				}
-				im2col(g, x, want, p0, pn, nil)
-				im2col(g, x, got, p0, pn, de)
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("%+v chunk [%d,+%d): col[%d] = %v, want %v", tc, p0, pn, i, got[i], want[i])
+				for q := range pn {
+					oh, ow := (p0+q)/g.OW, (p0+q)%g.OW
+					for c := range g.C {
+						for i := range g.KH {
+							for j := range g.KW {
+								ih, iw := oh*g.SH-g.PadT+i*g.DH, ow*g.SW-g.PadL+j*g.DW
+								if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
+									want[((c*g.KH+i)*g.KW+j)*pn+q] = x[(c*g.H+ih)*g.W+iw]
+								}
+							}
+						}
+					}
+				}
+				im2col(g, x, got, pn, p0, pn, nil)
+				checkCol(t, tc, p0, pn, got, want)
+				im2col(g, x, got, pn, p0, pn, de)
+				checkCol(t, tc, p0, pn, got, want)
+				// col2im is the transpose: <im2col(x), y> = <x, col2im(y)>.
+				yv := make([]float32, kk*pn)
+				for i := range yv {
+					yv[i] = float32(r.IntN(7) - 3)
+				}
+				var lhs, rhs float64
+				for i := range yv {
+					lhs += float64(yv[i]) * float64(want[i])
+				}
+				for _, deMode := range []bool{false, true} {
+					dx := make([]float32, len(x))
+					col2im(g, yv, pn, dx, p0, pn, deMode)
+					if deMode && g.SW > 1 {
+						back := make([]float32, len(dx))
+						for r := 0; r < len(dx); r += g.W {
+							interleave(back[r:r+g.W], dx[r:r+g.W], g.SW)
+						}
+						dx = back
+					}
+					rhs = 0
+					for i := range x {
+						rhs += float64(dx[i]) * float64(x[i])
+					}
+					if lhs != rhs {
+						t.Fatalf("%+v chunk [%d,+%d) de %v: <col, y> = %v, <x, col2im(y)> = %v", tc, p0, pn, deMode, lhs, rhs)
 					}
 				}
 			}
 		}
+	}
+}
+
+func checkCol(t *testing.T, tc any, p0, pn int, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%+v chunk [%d,+%d): col[%d] = %v, want %v", tc, p0, pn, i, got[i], want[i])
+		}
+		got[i] = -1
 	}
 }
 

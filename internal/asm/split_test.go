@@ -1,0 +1,45 @@
+package asm
+
+import "testing"
+
+// TestDeinterleave2 checks both split kernels, asm and Go, against the
+// definition for every length up to 70 (odd and even, below and above the
+// 8-pair vector step), with guard values after each destination.
+func TestDeinterleave2(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		for l := 0; l <= 70; l++ {
+			ne, no := (l+1)/2, l/2
+			src := make([]float32, l)
+			for i := range src {
+				src[i] = float32(i + 1)
+			}
+			even, odd := make([]float32, ne+1), make([]float32, no+1)
+			even[ne], odd[no] = -7, -7
+			Deinterleave2(even[:ne], odd[:no], src)
+			for i := range ne {
+				if even[i] != src[2*i] {
+					t.Fatalf("len %d: even[%d] = %v, want %v", l, i, even[i], src[2*i])
+				}
+			}
+			for i := range no {
+				if odd[i] != src[2*i+1] {
+					t.Fatalf("len %d: odd[%d] = %v, want %v", l, i, odd[i], src[2*i+1])
+				}
+			}
+			if even[ne] != -7 || odd[no] != -7 {
+				t.Fatalf("len %d: wrote past the end", l)
+			}
+			dst := make([]float32, l+1)
+			dst[l] = -7
+			Interleave2(dst[:l], even[:ne], odd[:no])
+			for i := range src {
+				if dst[i] != src[i] {
+					t.Fatalf("len %d: interleaved[%d] = %v, want %v", l, i, dst[i], src[i])
+				}
+			}
+			if dst[l] != -7 {
+				t.Fatalf("len %d: Interleave2 wrote past the end", l)
+			}
+		}
+	})
+}

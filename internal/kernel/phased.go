@@ -1,0 +1,278 @@
+package kernel
+
+import (
+	"github.com/convkit/convkit/internal/asm"
+	"github.com/convkit/convkit/internal/gemm"
+)
+
+// phased is the state of Im2col's phase-split mode, for strided
+// convolutions and small stride-1 planes: the padded-width trick of
+// forwardPadded generalised to any stride, with whole images side by side.
+//
+// The zero-padded input plane xp (xp[r][c] = x[r − PadT][c − PadL]) of
+// each channel is split into SH·SW phase planes of hq × wq values,
+//
+//	Q[c][ρ][σ][u][v] = xp[SH·u + ρ][SW·v + σ],
+//
+// so that the tap (i, j) of output (oh, ow) reads
+// Q[c][ρ][σ][oh + du][ow + dv] with i·DH = SH·du + ρ and j·DW = SW·dv + σ.
+// In the phase domain — output (oh, ow) at column oh·wq + ow, the wq − OW
+// columns past OW of each row being garbage — the im2col row of tap
+// (c, i, j) is one contiguous run of OH·wq values of Q starting at
+// du·wq + dv: im2col is C/G·KH·KW long copies per image, however small the
+// plane or large the stride. For stride 1 there is one phase and Q is
+// xp. A work item is ipc whole images of one group, their column blocks of
+// cq = OH·wq columns side by side, so that the GEMMs of small planes have
+// enough columns and the weight-gradient GEMM enough depth.
+type phased struct {
+	ipc    int         // images per work item; 0 when the mode is off
+	hq, wq int         // phase plane
+	cq     int         // columns of one image: OH·wq
+	xqs    [][]float32 // per part: the phase planes of one image (C/G·SH·SW·hq·wq + slack)
+	gqs    [][]float32 // per part: the input gradient in phase planes (same size)
+	pcols  [][]float32 // per part: C/G·KH·KW × ipc·cq columns
+	pys    [][]float32 // per part: M/G × ipc·cq outputs, or the gathered dY
+	// Per column phase σ: the phase-row columns [lo, hi) that lie inside
+	// the input, and where they start in a deinterleaved input row.
+	sigLo, sigHi, sigSrc []int
+	exactDW              bool // zero the garbage columns of the dW im2col (see Backward)
+}
+
+// Phased mode limits. phasedCols is the number of GEMM columns a work item
+// aims for (about 6 panels of 16 per thread and cache block);
+// phasedFloats bounds the column buffer at 4 MiB, which with the L3 of
+// this class of machine (≥ 16 MiB) still streams from cache.
+const (
+	phasedCols   = 1024
+	phasedFloats = 1 << 20
+)
+
+// setupPhased switches k to phase-split mode when it fits: strides above
+// 1, or stride-1 planes too small to fill a GEMM on their own, with modest
+// padding (see NewIm2col) and a column buffer of at most phasedFloats for
+// one image.
+func (k *Im2col) setupPhased(modestPad bool) {
+	g := k.g
+	strided := g.SH > 1 || g.SW > 1
+	if !modestPad || (!strided && g.OH*g.OW > 256) {
+		return
+	}
+	hq := ceilDiv(g.H+g.PadT+g.PadB, g.SH)
+	wq := ceilDiv(g.W+g.PadL+g.PadR, g.SW)
+	cq := g.OH * wq
+	if k.kk*cq > phasedFloats {
+		return
+	}
+	ph := &k.phased
+	ph.hq, ph.wq, ph.cq = hq, wq, cq
+	ph.ipc = clamp(ceilDiv(phasedCols, cq), 1, g.N)
+	ph.ipc = max(1, min(ph.ipc, phasedFloats/(k.kk*cq)))
+	for sig := range g.SW {
+		off := sig - g.PadL
+		lo, hi := tapRange(g.SW, off, g.W, wq)
+		fl, ps := phaseShift(off, g.SW, g.W)
+		ph.sigLo, ph.sigHi, ph.sigSrc = append(ph.sigLo, lo), append(ph.sigHi, hi), append(ph.sigSrc, ps+fl)
+	}
+	parts := k.team.Parts(k.items())
+	// The last tap's run goes dv = ⌊(KW−1)·DW/SW⌋ values past its plane.
+	qlen := g.CG()*g.SH*g.SW*hq*wq + (g.KW-1)*g.DW/g.SW
+	for range parts {
+		ph.xqs = append(ph.xqs, make([]float32, qlen))
+		ph.gqs = append(ph.gqs, make([]float32, qlen))
+		ph.pcols = append(ph.pcols, make([]float32, k.kk*ph.ipc*cq))
+		ph.pys = append(ph.pys, make([]float32, k.mg*ph.ipc*cq))
+	}
+	k.fwdFn, k.bwdFn = k.forwardPhased, k.backwardPhased
+}
+
+// phasedItem decodes a phase-mode work item into its group and images
+// [n0, n0+cnt).
+func (k *Im2col) phasedItem(it int) (gi, n0, cnt int) {
+	gi, n0 = it%k.g.G, it/k.g.G*k.ipc
+	return gi, n0, min(k.ipc, k.g.N-n0)
+}
+
+// fillPhases writes the phase planes of the C/G input planes x into q.
+// Only the values that come from x are written: the positions of the
+// padding are the same for every image and stay zero from allocation on.
+// A strided input row is split by Deinterleave2 (stride 2) or through de
+// (W values; other strides) into its phase rows.
+func (k *Im2col) fillPhases(q, x, de []float32) {
+	g, ph := k.g, &k.phased
+	hw, qn := g.H*g.W, ph.hq*ph.wq
+	se := g.PadL % g.SW // the column phase of input column 0
+	for c := range g.CG() {
+		xc := x[c*hw : (c+1)*hw]
+		for r := range g.H {
+			u, rho := (r+g.PadT)/g.SH, (r+g.PadT)%g.SH
+			base := (c*g.SH+rho)*g.SW*qn + u*ph.wq
+			xr := xc[r*g.W : (r+1)*g.W]
+			switch g.SW {
+			case 1:
+				copyShort(q[base+g.PadL:][:g.W], xr)
+			case 2:
+				ne, le, lo := (g.W+1)/2, ph.sigLo[se], ph.sigLo[1-se]
+				asm.Deinterleave2(q[base+se*qn+le:][:ne], q[base+(1-se)*qn+lo:][:g.W-ne], xr)
+			default:
+				deinterleave(de[:g.W], xr, g.SW)
+				for sig, lo := range ph.sigLo {
+					// Columns v with 0 ≤ SW·v + σ − PadL < W, which are
+					// de[src + v] of the deinterleaved row.
+					hi, src := ph.sigHi[sig], ph.sigSrc[sig]
+					if lo < hi {
+						copyShort(q[base+sig*qn+lo:base+sig*qn+hi], de[src+lo:src+hi])
+					}
+				}
+			}
+		}
+	}
+}
+
+// tapRun returns the start, in the phase planes, of the contiguous run of
+// tap (c, i, j).
+func (k *Im2col) tapRun(c, i, j int) int {
+	g, ph := k.g, &k.phased
+	du, rho := i*g.DH/g.SH, i*g.DH%g.SH
+	dv, sig := j*g.DW/g.SW, j*g.DW%g.SW
+	return ((c*g.SH+rho)*g.SW+sig)*ph.hq*ph.wq + du*ph.wq + dv
+}
+
+// phaseCols writes the im2col rows of one image, in the phase domain, to
+// col (row stride ld) from its phase planes q. With zeroGarbage the
+// garbage columns are cleared (the weight gradient must not see them: an
+// input value no tap reads may be NaN).
+func (k *Im2col) phaseCols(col []float32, ld int, q []float32, zeroGarbage bool) {
+	g, ph := k.g, &k.phased
+	for c := range g.CG() {
+		for i := range g.KH {
+			for j := range g.KW {
+				row := col[((c*g.KH+i)*g.KW+j)*ld:][:ph.cq]
+				src := k.tapRun(c, i, j)
+				copy(row, q[src:src+ph.cq])
+				if zeroGarbage && ph.wq > g.OW {
+					for r := range g.OH {
+						clear(row[r*ph.wq+g.OW : (r+1)*ph.wq])
+					}
+				}
+			}
+		}
+	}
+}
+
+// forwardPhased is the forward pass of phase-mode work items: the column
+// blocks of cnt images, one GEMM, and the outputs copied out without their
+// garbage columns, with the bias.
+func (k *Im2col) forwardPhased(part, lo, hi int) {
+	g, ph := k.g, &k.phased
+	th := k.innerThreads(k.items())
+	col, yb, q := ph.pcols[part], ph.pys[part], ph.xqs[part]
+	for it := lo; it < hi; it++ {
+		gi, n0, cnt := k.phasedItem(it)
+		ld := cnt * ph.cq
+		for i := range cnt {
+			k.fillPhases(q, k.xg(k.x, n0+i, gi), k.des[part])
+			k.phaseCols(col[i*ph.cq:], ld, q, false)
+		}
+		gemm.SgemmPackedA(th, k.pa[gi], false, ld, 1, col, ld, 0, yb, ld)
+		for i := range cnt {
+			for m := range k.mg {
+				mo := gi*k.mg + m
+				dst := k.y[((n0+i)*g.M+mo)*k.p:][:k.p]
+				src := yb[m*ld+i*ph.cq:]
+				for r := range g.OH {
+					copyShort(dst[r*g.OW:(r+1)*g.OW], src[r*ph.wq:])
+				}
+				if k.b != nil {
+					asm.AddBias(k.b[mo], dst)
+				}
+			}
+		}
+	}
+}
+
+// backwardPhased computes dX and dW for phase-mode work items:
+//
+//	dyq  = dY of the cnt images in the phase domain, zero in the garbage columns
+//	dcol = W_gᵀ · dyq, added tap by tap into the phase planes of dX (one axpy per tap)
+//	dW_g += dyq · colᵀ (col as in forwardPhased; the garbage columns meet
+//	        zeros of dyq, and are zeroed too when Backward redoes dW exactly)
+func (k *Im2col) backwardPhased(part, lo, hi int) {
+	g, ph := k.g, &k.phased
+	th := k.innerThreads(k.items())
+	col, dyq, q, gq, acc := ph.pcols[part], ph.pys[part], ph.xqs[part], ph.gqs[part], k.dwPriv[part]
+	for it := lo; it < hi; it++ {
+		gi, n0, cnt := k.phasedItem(it)
+		ld := cnt * ph.cq
+		for i := range cnt {
+			for m := range k.mg {
+				src := k.dy[((n0+i)*g.M+gi*k.mg+m)*k.p:]
+				dst := dyq[m*ld+i*ph.cq:]
+				for r := range g.OH {
+					row := dst[r*ph.wq : (r+1)*ph.wq]
+					copyShort(row[:g.OW], src[r*g.OW:])
+					for v := g.OW; v < len(row); v++ {
+						row[v] = 0
+					}
+				}
+			}
+		}
+		if k.dx != nil {
+			gemm.SgemmPackedA(th, k.paT[gi], false, ld, 1, dyq, ld, 0, col, ld)
+			for i := range cnt {
+				clear(gq)
+				for c := range g.CG() {
+					for a := range g.KH {
+						for b := range g.KW {
+							dst := k.tapRun(c, a, b)
+							asm.Axpy(1, col[((c*g.KH+a)*g.KW+b)*ld+i*ph.cq:][:ph.cq], gq[dst:dst+ph.cq])
+						}
+					}
+				}
+				k.drainPhases(k.xg(k.dx, n0+i, gi), gq, k.des[part])
+			}
+		}
+		if k.dw != nil {
+			for i := range cnt {
+				k.fillPhases(q, k.xg(k.x, n0+i, gi), k.des[part])
+				k.phaseCols(col[i*ph.cq:], ld, q, ph.exactDW)
+			}
+			k.dwGemm(part, th, dyq, ld, col, ld, ld, acc[gi*k.mg*k.kk:])
+		}
+	}
+}
+
+// drainPhases writes dx, the C/G input-gradient planes of one image, from
+// their phase planes gq (the inverse of fillPhases; padding dropped),
+// assembling each strided row deinterleaved in de first.
+func (k *Im2col) drainPhases(dx, gq, de []float32) {
+	g, ph := k.g, &k.phased
+	hw, qn := g.H*g.W, ph.hq*ph.wq
+	for c := range g.CG() {
+		dc := dx[c*hw : (c+1)*hw]
+		for r := range g.H {
+			u, rho := (r+g.PadT)/g.SH, (r+g.PadT)%g.SH
+			dr := dc[r*g.W : (r+1)*g.W]
+			if g.SW == 2 {
+				// The inverse of split2.
+				q := gq[(c*g.SH+rho)*g.SW*qn+u*ph.wq:]
+				se := g.PadL & 1
+				le, lo := ph.sigLo[se], ph.sigLo[1-se]
+				ne := (g.W + 1) / 2
+				asm.Interleave2(dr, q[se*qn+le:][:ne], q[(1-se)*qn+lo:][:g.W-ne])
+				continue
+			}
+			dst := dr
+			if g.SW > 1 {
+				dst = de[:g.W]
+			}
+			base := (c*g.SH+rho)*g.SW*qn + u*ph.wq
+			for sig, lo := range ph.sigLo {
+				hi, s := ph.sigHi[sig], ph.sigSrc[sig]
+				copyShort(dst[s+lo:s+hi], gq[base+sig*qn+lo:base+sig*qn+hi])
+			}
+			if g.SW > 1 {
+				interleave(dr, dst, g.SW)
+			}
+		}
+	}
+}
