@@ -35,7 +35,8 @@ type phased struct {
 	// Per column phase σ: the phase-row columns [lo, hi) that lie inside
 	// the input, and where they start in a deinterleaved input row.
 	sigLo, sigHi, sigSrc []int
-	exactDW              bool // zero the garbage columns of the dW im2col (see Backward)
+	runs                 []int // per im2col row: where its run starts in the phase planes (tapRun)
+	exactDW              bool  // zero the garbage columns of the dW im2col (see Backward)
 }
 
 // Phased mode limits. phasedCols is the number of GEMM columns a work item
@@ -65,14 +66,14 @@ func (k *Im2col) setupPhased(modestPad bool) {
 	}
 	ph := &k.phased
 	ph.hq, ph.wq, ph.cq = hq, wq, cq
-	ph.ipc = clamp(ceilDiv(phasedCols, cq), 1, g.N)
-	ph.ipc = max(1, min(ph.ipc, phasedFloats/(k.kk*cq)))
+	ph.ipc = k.balancedIPC(clamp(ceilDiv(phasedCols, cq), 1, g.N), max(1, phasedFloats/(k.kk*cq)))
 	for sig := range g.SW {
 		off := sig - g.PadL
 		lo, hi := tapRange(g.SW, off, g.W, wq)
 		fl, ps := phaseShift(off, g.SW, g.W)
 		ph.sigLo, ph.sigHi, ph.sigSrc = append(ph.sigLo, lo), append(ph.sigHi, hi), append(ph.sigSrc, ps+fl)
 	}
+	ph.runs = k.tapRuns()
 	parts := k.team.Parts(k.items())
 	// The last tap's run goes dv = ⌊(KW−1)·DW/SW⌋ values past its plane.
 	qlen := g.CG()*g.SH*g.SW*hq*wq + (g.KW-1)*g.DW/g.SW
@@ -83,6 +84,40 @@ func (k *Im2col) setupPhased(modestPad bool) {
 		ph.pys = append(ph.pys, make([]float32, k.mg*ph.ipc*cq))
 	}
 	k.fwdFn, k.bwdFn = k.forwardPhased, k.backwardPhased
+}
+
+// balancedIPC returns the images per work item, near want and at most
+// most, that balances the team best: Team.For hands each part a contiguous
+// range of items, so with 2 threads and 64 images, 13 items of 5 images
+// would give the parts 30 and 34 images, 4 items of 19 give 38 and 26; 4
+// or 16 images per item split evenly. It minimises the largest part's
+// images over [⌈want/2⌉, 2·want], preferring the candidate closest to want.
+func (k *Im2col) balancedIPC(want, most int) int {
+	g := k.g
+	best, bestLoad := 0, 0
+	for c := max(1, (want+1)/2); c <= min(2*want, most, g.N); c++ {
+		items := g.G * ceilDiv(g.N, c)
+		parts := k.team.Parts(items)
+		load := 0 // images of the busiest part
+		for p := range parts {
+			imgs := 0
+			for it := p * items / parts; it < (p+1)*items/parts; it++ {
+				imgs += min(c, g.N-it/g.G*c)
+			}
+			load = max(load, imgs)
+		}
+		if best == 0 || load < bestLoad || (load == bestLoad && abs(c-want) < abs(best-want)) {
+			best, bestLoad = c, load
+		}
+	}
+	return max(best, 1)
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // phasedItem decodes a phase-mode work item into its group and images
@@ -137,23 +172,32 @@ func (k *Im2col) tapRun(c, i, j int) int {
 	return ((c*g.SH+rho)*g.SW+sig)*ph.hq*ph.wq + du*ph.wq + dv
 }
 
+// tapRuns returns tapRun of every im2col row, (c·KH + i)·KW + j.
+func (k *Im2col) tapRuns() []int {
+	g := k.g
+	runs := make([]int, 0, k.kk)
+	for c := range g.CG() {
+		for i := range g.KH {
+			for j := range g.KW {
+				runs = append(runs, k.tapRun(c, i, j))
+			}
+		}
+	}
+	return runs
+}
+
 // phaseCols writes the im2col rows of one image, in the phase domain, to
 // col (row stride ld) from its phase planes q. With zeroGarbage the
 // garbage columns are cleared (the weight gradient must not see them: an
 // input value no tap reads may be NaN).
 func (k *Im2col) phaseCols(col []float32, ld int, q []float32, zeroGarbage bool) {
 	g, ph := k.g, &k.phased
-	for c := range g.CG() {
-		for i := range g.KH {
-			for j := range g.KW {
-				row := col[((c*g.KH+i)*g.KW+j)*ld:][:ph.cq]
-				src := k.tapRun(c, i, j)
-				copy(row, q[src:src+ph.cq])
-				if zeroGarbage && ph.wq > g.OW {
-					for r := range g.OH {
-						clear(row[r*ph.wq+g.OW : (r+1)*ph.wq])
-					}
-				}
+	for t, src := range ph.runs {
+		row := col[t*ld:][:ph.cq]
+		copy(row, q[src:src+ph.cq])
+		if zeroGarbage && ph.wq > g.OW {
+			for r := range g.OH {
+				clear(row[r*ph.wq+g.OW : (r+1)*ph.wq])
 			}
 		}
 	}
@@ -220,13 +264,8 @@ func (k *Im2col) backwardPhased(part, lo, hi int) {
 			gemm.SgemmPackedA(th, k.paT[gi], false, ld, 1, dyq, ld, 0, col, ld)
 			for i := range cnt {
 				clear(gq)
-				for c := range g.CG() {
-					for a := range g.KH {
-						for b := range g.KW {
-							dst := k.tapRun(c, a, b)
-							asm.Axpy(1, col[((c*g.KH+a)*g.KW+b)*ld+i*ph.cq:][:ph.cq], gq[dst:dst+ph.cq])
-						}
-					}
+				for t, dst := range ph.runs {
+					asm.Axpy(1, col[t*ld+i*ph.cq:][:ph.cq], gq[dst:dst+ph.cq])
 				}
 				k.drainPhases(k.xg(k.dx, n0+i, gi), gq, k.des[part])
 			}
