@@ -81,3 +81,10 @@ func deinterleave2AVX2(even, odd, src *float32, n int)
 //
 //go:noescape
 func interleave2AVX2(dst, even, odd *float32, n int)
+
+// copyRowsAVX2: dst[r·n + j] = src[r·stride + j] for r < rows, j < n (n ≥ 1);
+// the first plain rows of n < 8 values as one unmasked vector each (see
+// the assembly).
+//
+//go:noescape
+func copyRowsAVX2(dst, src *float32, rows, n, stride, plain int)

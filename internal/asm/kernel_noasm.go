@@ -77,3 +77,7 @@ func deinterleave2AVX2(even, odd, src *float32, n int) {
 func interleave2AVX2(dst, even, odd *float32, n int) {
 	interleave2Generic(unsafe.Slice(dst, 2*n), unsafe.Slice(even, n), unsafe.Slice(odd, n))
 }
+
+func copyRowsAVX2(dst, src *float32, rows, n, stride, _ int) {
+	copyRowsGeneric(unsafe.Slice(dst, rows*n), unsafe.Slice(src, (rows-1)*stride+n), rows, n, stride)
+}

@@ -72,3 +72,50 @@ func interleave2Generic(dst, even, odd []float32) {
 		dst[len(dst)-1] = even[len(odd)]
 	}
 }
+
+// CopyRows gathers rows runs of n values lying stride apart in src into dst,
+// back to back: dst[r·n + j] = src[r·stride + j] for r < rows, j < n. It
+// needs len(dst) ≥ rows·n and len(src) ≥ (rows−1)·stride + n (rows ≥ 1).
+// It writes nothing past rows·n values of dst, but with rows shorter than
+// 8 values it may read values of src between and after the rows, and
+// write scratch values into dst between rows that later rows overwrite, as
+// far as the slices reach. This is the im2col of an output plane whose
+// input rows are wider than its output rows.
+func CopyRows(dst, src []float32, rows, n, stride int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if stride < n || len(dst) < rows*n || len(src) < (rows-1)*stride+n {
+		panic("asm: CopyRows: bad arguments")
+	}
+	dst = dst[:rows*n]
+	if useAsm.Load() {
+		// Rows r that may be copied as one full vector when n < 8: the 8
+		// values written from r·n and read from r·stride lie inside dst
+		// and src.
+		plain := 0
+		if n < 8 {
+			plain = min(rows, max(0, (len(dst)-8)/n+1), max(0, (len(src)-8)/stride+1))
+		}
+		copyRowsAVX2(&dst[0], &src[0], rows, n, stride, plain)
+		return
+	}
+	copyRowsGeneric(dst, src, rows, n, stride)
+}
+
+// CopyRowsGeneric is the pure-Go twin of CopyRows.
+func CopyRowsGeneric(dst, src []float32, rows, n, stride int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if stride < n || len(dst) < rows*n || len(src) < (rows-1)*stride+n {
+		panic("asm: CopyRowsGeneric: bad arguments")
+	}
+	copyRowsGeneric(dst, src, rows, n, stride)
+}
+
+func copyRowsGeneric(dst, src []float32, rows, n, stride int) {
+	for r := range rows {
+		copy(dst[r*n:(r+1)*n], src[r*stride:r*stride+n])
+	}
+}

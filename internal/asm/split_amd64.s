@@ -130,3 +130,98 @@ TEXT merge4<>(SB), NOSPLIT, $0
 	ADDQ      $16, SI
 	ADDQ      $16, DX
 	RET
+
+// Lane masks for copyRowsAVX2: 8 all-ones lanes then 8 zero lanes; the 8
+// lanes starting at lane 8 − n select the first n lanes.
+DATA copyMask<>+0(SB)/4, $0xffffffff
+DATA copyMask<>+4(SB)/4, $0xffffffff
+DATA copyMask<>+8(SB)/4, $0xffffffff
+DATA copyMask<>+12(SB)/4, $0xffffffff
+DATA copyMask<>+16(SB)/4, $0xffffffff
+DATA copyMask<>+20(SB)/4, $0xffffffff
+DATA copyMask<>+24(SB)/4, $0xffffffff
+DATA copyMask<>+28(SB)/4, $0xffffffff
+DATA copyMask<>+32(SB)/4, $0
+DATA copyMask<>+36(SB)/4, $0
+DATA copyMask<>+40(SB)/4, $0
+DATA copyMask<>+44(SB)/4, $0
+DATA copyMask<>+48(SB)/4, $0
+DATA copyMask<>+52(SB)/4, $0
+DATA copyMask<>+56(SB)/4, $0
+DATA copyMask<>+60(SB)/4, $0
+GLOBL copyMask<>(SB), RODATA|NOPTR, $64
+
+// func copyRowsAVX2(dst, src *float32, rows, n, stride, plain int)
+//
+//	for r < rows: dst[r·n : (r+1)·n] = src[r·stride : r·stride + n]   (n ≥ 1)
+//
+// A row of n ≥ 8 is copied in 8-value vectors, the last one overlapping the
+// previous one so that it ends exactly at n. A row of n < 8 is one vector:
+// the first plain rows with an unmasked load and store, whose 8 − n extra
+// values the next row overwrites (the caller picks plain so that they stay
+// inside both slices), the others with a masked load and store (slow on
+// some cores, hence only the last few).
+TEXT ·copyRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), BX
+	MOVQ n+24(FP), CX
+	MOVQ stride+32(FP), DX
+	MOVQ plain+40(FP), R13
+	SHLQ $2, DX                   // stride in bytes
+	CMPQ CX, $8
+	JGE  rows_loop
+	LEAQ copyMask<>(SB), R11      // n < 8: mask of the first n lanes
+	MOVQ $8, R12
+	SUBQ CX, R12
+	VMOVDQU (R11)(R12*4), Y1
+
+rows_loop:
+	TESTQ BX, BX
+	JEQ   rows_done
+	MOVQ  SI, R9                  // source and destination cursors
+	MOVQ  DI, R10
+	MOVQ  CX, R8                  // values left in the row
+	CMPQ  CX, $8
+	JLT   rows_short
+
+rows_vec:
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, (R10)
+	ADDQ    $32, R9
+	ADDQ    $32, R10
+	SUBQ    $8, R8
+	CMPQ    R8, $8
+	JGE     rows_vec
+	TESTQ   R8, R8
+	JEQ     rows_next
+	MOVQ    $8, R11               // back up 8 − left values: the row's last 8
+	SUBQ    R8, R11
+	SHLQ    $2, R11
+	SUBQ    R11, R9
+	SUBQ    R11, R10
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, (R10)
+	JMP     rows_next
+
+rows_short:
+	TESTQ   R13, R13
+	JEQ     rows_masked
+	DECQ    R13
+	VMOVUPS (R9), Y0              // n values and 8 − n the next row overwrites
+	VMOVUPS Y0, (R10)
+	JMP     rows_next
+
+rows_masked:
+	VMASKMOVPS (R9), Y1, Y0
+	VMASKMOVPS Y0, Y1, (R10)
+
+rows_next:
+	ADDQ DX, SI
+	LEAQ (DI)(CX*4), DI
+	DECQ BX
+	JMP  rows_loop
+
+rows_done:
+	VZEROUPPER
+	RET

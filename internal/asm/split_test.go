@@ -43,3 +43,35 @@ func TestDeinterleave2(t *testing.T) {
 		}
 	})
 }
+
+// TestCopyRows checks CopyRows against its definition for widths 1–40
+// (masked, exact and overlapping vector tails) and a few strides, with
+// guard values around the destination and the source read through a
+// slice that ends exactly at the last value it may read.
+func TestCopyRows(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		for n := 1; n <= 40; n++ {
+			for _, extra := range []int{0, 1, 3, 9} {
+				stride, rows := n+extra, 5
+				src := make([]float32, (rows-1)*stride+n)
+				for i := range src {
+					src[i] = float32(i + 1)
+				}
+				buf := make([]float32, rows*n+16)
+				for i := range buf {
+					buf[i] = -7
+				}
+				CopyRows(buf[8:8+rows*n], src, rows, n, stride)
+				for i, v := range buf {
+					want := float32(-7)
+					if j := i - 8; j >= 0 && j < rows*n {
+						want = src[j/n*stride+j%n]
+					}
+					if v != want {
+						t.Fatalf("n %d stride %d: buf[%d] = %v, want %v", n, stride, i, v, want)
+					}
+				}
+			}
+		}
+	})
+}

@@ -506,15 +506,6 @@ func (k *Im2col) Backward(x, w, dy, dx, dw, db []float32) {
 			ng = k.items()
 		}
 		k.runBackward(ng)
-		if dw != nil && k.ipc > 0 && !finite(dw) {
-			// The phase-mode weight gradient also multiplies the zeros of
-			// dY's garbage columns by input values no tap reads; with a NaN
-			// or ±Inf among those the sums are NaN where the true gradient
-			// may be finite. Redo dW alone with the garbage columns zeroed.
-			k.dx, k.exactDW = nil, true
-			k.runBackward(ng)
-			k.exactDW = false
-		}
 		dx, dw = nil, nil // done
 	}
 	if dx != nil {

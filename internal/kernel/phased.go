@@ -21,9 +21,13 @@ import (
 // (c, i, j) is one contiguous run of OH·wq values of Q starting at
 // du·wq + dv: im2col is C/G·KH·KW long copies per image, however small the
 // plane or large the stride. For stride 1 there is one phase and Q is
-// xp. A work item is ipc whole images of one group, their column blocks of
-// cq = OH·wq columns side by side, so that the GEMMs of small planes have
-// enough columns and the weight-gradient GEMM enough depth.
+// xp. The forward pass and the weight gradient gather each run without its
+// garbage columns (OH rows of OW values; asm.CopyRows), so their GEMMs have
+// P = OH·OW columns per image; the input gradient stays in the phase domain
+// (cq = OH·wq columns per image), where col2im is one axpy per tap. A work
+// item is ipc whole images of one group side by side, so that the GEMMs of
+// small planes have enough columns and the weight-gradient GEMM enough
+// depth.
 type phased struct {
 	ipc    int         // images per work item; 0 when the mode is off
 	hq, wq int         // phase plane
@@ -36,7 +40,6 @@ type phased struct {
 	// the input, and where they start in a deinterleaved input row.
 	sigLo, sigHi, sigSrc []int
 	runs                 []int // per im2col row: where its run starts in the phase planes (tapRun)
-	exactDW              bool  // zero the garbage columns of the dW im2col (see Backward)
 }
 
 // Phased mode limits. phasedCols is the number of GEMM columns a work item
@@ -186,46 +189,37 @@ func (k *Im2col) tapRuns() []int {
 	return runs
 }
 
-// phaseCols writes the im2col rows of one image, in the phase domain, to
-// col (row stride ld) from its phase planes q. With zeroGarbage the
-// garbage columns are cleared (the weight gradient must not see them: an
-// input value no tap reads may be NaN).
-func (k *Im2col) phaseCols(col []float32, ld int, q []float32, zeroGarbage bool) {
+// phaseCols writes the im2col rows of one image to col (row stride ld)
+// from its phase planes q: the run of each tap without its garbage
+// columns, OH rows of OW values wq apart, so that the GEMMs of the forward
+// pass and the weight gradient compute no garbage columns.
+func (k *Im2col) phaseCols(col []float32, ld int, q []float32) {
 	g, ph := k.g, &k.phased
 	for t, src := range ph.runs {
-		row := col[t*ld:][:ph.cq]
-		copy(row, q[src:src+ph.cq])
-		if zeroGarbage && ph.wq > g.OW {
-			for r := range g.OH {
-				clear(row[r*ph.wq+g.OW : (r+1)*ph.wq])
-			}
-		}
+		asm.CopyRows(col[t*ld:][:k.p], q[src:], g.OH, g.OW, ph.wq)
 	}
 }
 
-// forwardPhased is the forward pass of phase-mode work items: the column
-// blocks of cnt images, one GEMM, and the outputs copied out without their
-// garbage columns, with the bias.
+// forwardPhased is the forward pass of phase-mode work items: the im2col
+// blocks of cnt images side by side (P = OH·OW columns each), one GEMM,
+// and the outputs copied out with the bias.
 func (k *Im2col) forwardPhased(part, lo, hi int) {
 	g, ph := k.g, &k.phased
 	th := k.innerThreads(k.items())
 	col, yb, q := ph.pcols[part], ph.pys[part], ph.xqs[part]
 	for it := lo; it < hi; it++ {
 		gi, n0, cnt := k.phasedItem(it)
-		ld := cnt * ph.cq
+		ld := cnt * k.p
 		for i := range cnt {
 			k.fillPhases(q, k.xg(k.x, n0+i, gi), k.des[part])
-			k.phaseCols(col[i*ph.cq:], ld, q, false)
+			k.phaseCols(col[i*k.p:], ld, q)
 		}
 		gemm.SgemmPackedA(th, k.pa[gi], false, ld, 1, col, ld, 0, yb, ld)
 		for i := range cnt {
 			for m := range k.mg {
 				mo := gi*k.mg + m
 				dst := k.y[((n0+i)*g.M+mo)*k.p:][:k.p]
-				src := yb[m*ld+i*ph.cq:]
-				for r := range g.OH {
-					copyShort(dst[r*g.OW:(r+1)*g.OW], src[r*ph.wq:])
-				}
+				copy(dst, yb[m*ld+i*k.p:])
 				if k.b != nil {
 					asm.AddBias(k.b[mo], dst)
 				}
@@ -236,31 +230,32 @@ func (k *Im2col) forwardPhased(part, lo, hi int) {
 
 // backwardPhased computes dX and dW for phase-mode work items:
 //
-//	dyq  = dY of the cnt images in the phase domain, zero in the garbage columns
-//	dcol = W_gᵀ · dyq, added tap by tap into the phase planes of dX (one axpy per tap)
-//	dW_g += dyq · colᵀ (col as in forwardPhased; the garbage columns meet
-//	        zeros of dyq, and are zeroed too when Backward redoes dW exactly)
+//	dyq  = dY of the cnt images in the phase domain (cq = OH·wq columns
+//	       each), zero in the garbage columns
+//	dcol = W_gᵀ · dyq, added tap by tap into the phase planes of dX (one
+//	       axpy of cq values per tap: the garbage columns add zeros)
+//	dW_g += dY · colᵀ, dY and col (as in forwardPhased) without garbage
 func (k *Im2col) backwardPhased(part, lo, hi int) {
 	g, ph := k.g, &k.phased
 	th := k.innerThreads(k.items())
 	col, dyq, q, gq, acc := ph.pcols[part], ph.pys[part], ph.xqs[part], ph.gqs[part], k.dwPriv[part]
 	for it := lo; it < hi; it++ {
 		gi, n0, cnt := k.phasedItem(it)
-		ld := cnt * ph.cq
-		for i := range cnt {
-			for m := range k.mg {
-				src := k.dy[((n0+i)*g.M+gi*k.mg+m)*k.p:]
-				dst := dyq[m*ld+i*ph.cq:]
-				for r := range g.OH {
-					row := dst[r*ph.wq : (r+1)*ph.wq]
-					copyShort(row[:g.OW], src[r*g.OW:])
-					for v := g.OW; v < len(row); v++ {
-						row[v] = 0
+		if k.dx != nil {
+			ld := cnt * ph.cq
+			for i := range cnt {
+				for m := range k.mg {
+					src := k.dy[((n0+i)*g.M+gi*k.mg+m)*k.p:]
+					dst := dyq[m*ld+i*ph.cq:]
+					for r := range g.OH {
+						row := dst[r*ph.wq : (r+1)*ph.wq]
+						copyShort(row[:g.OW], src[r*g.OW:])
+						for v := g.OW; v < len(row); v++ {
+							row[v] = 0
+						}
 					}
 				}
 			}
-		}
-		if k.dx != nil {
 			gemm.SgemmPackedA(th, k.paT[gi], false, ld, 1, dyq, ld, 0, col, ld)
 			for i := range cnt {
 				clear(gq)
@@ -271,9 +266,13 @@ func (k *Im2col) backwardPhased(part, lo, hi int) {
 			}
 		}
 		if k.dw != nil {
+			ld := cnt * k.p
 			for i := range cnt {
+				for m := range k.mg {
+					copy(dyq[m*ld+i*k.p:][:k.p], k.dy[((n0+i)*g.M+gi*k.mg+m)*k.p:])
+				}
 				k.fillPhases(q, k.xg(k.x, n0+i, gi), k.des[part])
-				k.phaseCols(col[i*ph.cq:], ld, q, ph.exactDW)
+				k.phaseCols(col[i*k.p:], ld, q)
 			}
 			k.dwGemm(part, th, dyq, ld, col, ld, ld, acc[gi*k.mg*k.kk:])
 		}
