@@ -18,7 +18,7 @@ type ReLU struct {
 	par      par
 	in, out  []float32 // arguments of the parallel loops
 	grad     []float32
-	fwd, bwd func(lo, hi int)
+	fwd, bwd func(part, lo, hi int)
 }
 
 // String returns "ReLU()".
@@ -57,7 +57,7 @@ func (r *ReLU) init() {
 	}
 }
 
-func (r *ReLU) forwardChunks(lo, hi int) {
+func (r *ReLU) forwardChunks(_, lo, hi int) {
 	lo, hi = lo*reluChunk, min(hi*reluChunk, len(r.in))
 	planeReLU(r.out[lo:hi], r.in[lo:hi])
 }
@@ -79,7 +79,7 @@ func (r *ReLU) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	return r.dx, nil
 }
 
-func (r *ReLU) backwardChunks(lo, hi int) {
+func (r *ReLU) backwardChunks(_, lo, hi int) {
 	lo, hi = lo*reluChunk, min(hi*reluChunk, len(r.grad))
 	planeReLUGrad(r.out[lo:hi], r.grad[lo:hi], r.in[lo:hi])
 }

@@ -178,7 +178,7 @@ func addTo(dst, src []float32) {
 type parAdd struct {
 	par       par
 	dst, a, b []float32
-	fn        func(lo, hi int)
+	fn        func(part, lo, hi int)
 }
 
 // addChunk is the unit of work of parAdd, in elements.
@@ -193,7 +193,7 @@ func (p *parAdd) run(dst, a, b []float32) {
 	p.dst, p.a, p.b = nil, nil, nil
 }
 
-func (p *parAdd) chunks(lo, hi int) {
+func (p *parAdd) chunks(_, lo, hi int) {
 	lo, hi = lo*addChunk, min(hi*addChunk, len(p.dst))
 	addInto(p.dst[lo:hi], p.a[lo:hi], p.b[lo:hi])
 }

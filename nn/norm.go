@@ -47,7 +47,7 @@ type BatchNorm2d struct {
 	in, out, grad []float32 // x, then y or dx, and dy
 	bwdReLU       bool      // whether the backward is fused with a ReLU
 	scale, shift  []float32 // per channel: the s and t of the last Forward, y = (x − mean)·s + t
-	fwdFn, bwdFn  func(lo, hi int)
+	fwdFn, bwdFn  func(part, lo, hi int)
 	gradW, gradB  []float64 // backward: Σ dy·x̂ and Σ dy per channel
 }
 
@@ -168,7 +168,7 @@ func (b *BatchNorm2d) forward(x *tensor.Tensor, r *ReLU) (*tensor.Tensor, error)
 // y = (x − mean)·scale + β per channel. (PyTorch's CPU kernel folds this
 // into x·scale + (β − mean·scale), which loses digits when |mean| ≫ std;
 // centring first costs one subtraction.)
-func (b *BatchNorm2d) forwardChannels(lo, hi int) {
+func (b *BatchNorm2d) forwardChannels(_, lo, hi int) {
 	c, n, hw := b.C, b.n, b.hw
 	m := float64(n * hw)
 	relu := b.relu != nil
@@ -257,7 +257,7 @@ func (b *BatchNorm2d) backward(dy *tensor.Tensor, r *ReLU) (*tensor.Tensor, erro
 // backwardChannels computes the parameter and input gradients of channels
 // [lo, hi): dx = a·dy − c0 − k·(x − mean) per channel, where a = γ·istd
 // and, with batch statistics, c0 = a·mean(dy) and k = a·istd·mean(dy·x̂).
-func (b *BatchNorm2d) backwardChannels(lo, hi int) {
+func (b *BatchNorm2d) backwardChannels(_, lo, hi int) {
 	c, n, hw := b.C, b.n, b.hw
 	m := float64(n * hw)
 	relu := b.bwdReLU

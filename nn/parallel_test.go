@@ -26,7 +26,7 @@ func TestParallelLoops(t *testing.T) {
 			t.Errorf("threads %d, n %d, work %d: %d parts, want %d", c.threads, c.n, c.work, got, c.parts)
 		}
 		seen := make([]int32, c.n)
-		p.run(c.n, c.work, func(lo, hi int) {
+		p.run(c.n, c.work, func(_, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				seen[i]++ // each item belongs to one part: no race
 			}

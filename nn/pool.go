@@ -80,11 +80,11 @@ type poolLoop struct {
 	par      par
 	g        poolGeom
 	in, out  []float32
-	fwd, bwd func(lo, hi int)
+	fwd, bwd func(part, lo, hi int)
 }
 
 // run calls fn over the n·c planes of g, in parallel.
-func (l *poolLoop) run(g poolGeom, in, out []float32, fn func(lo, hi int)) {
+func (l *poolLoop) run(g poolGeom, in, out []float32, fn func(part, lo, hi int)) {
 	l.g, l.in, l.out = g, in, out
 	l.par.run(g.n*g.c, g.n*g.c*(g.h*g.w+g.oh*g.ow), fn)
 	l.in, l.out = nil, nil
@@ -144,7 +144,7 @@ func (m *MaxPool2d) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 	return m.y, nil
 }
 
-func (m *MaxPool2d) forwardPlanes(lo, hi int) {
+func (m *MaxPool2d) forwardPlanes(_, lo, hi int) {
 	g := m.loop.g
 	plane, oplane := g.h*g.w, g.oh*g.ow
 	for pl := lo; pl < hi; pl++ {
@@ -189,7 +189,7 @@ func (m *MaxPool2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	return m.dx, nil
 }
 
-func (m *MaxPool2d) backwardPlanes(lo, hi int) {
+func (m *MaxPool2d) backwardPlanes(_, lo, hi int) {
 	g := m.loop.g
 	plane, oplane := g.h*g.w, g.oh*g.ow
 	for pl := lo; pl < hi; pl++ {
@@ -275,7 +275,7 @@ func (a *AvgPool2d) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 	return a.y, nil
 }
 
-func (a *AvgPool2d) forwardPlanes(lo, hi int) {
+func (a *AvgPool2d) forwardPlanes(_, lo, hi int) {
 	g := a.loop.g
 	plane, oplane := g.h*g.w, g.oh*g.ow
 	for pl := lo; pl < hi; pl++ {
@@ -311,7 +311,7 @@ func (a *AvgPool2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	return a.dx, nil
 }
 
-func (a *AvgPool2d) backwardPlanes(lo, hi int) {
+func (a *AvgPool2d) backwardPlanes(_, lo, hi int) {
 	g := a.loop.g
 	plane, oplane := g.h*g.w, g.oh*g.ow
 	for pl := lo; pl < hi; pl++ {
@@ -340,7 +340,7 @@ type GlobalAvgPool struct {
 	par      par
 	hw       int
 	in, out  []float32 // arguments of the parallel loops
-	fwd, bwd func(lo, hi int)
+	fwd, bwd func(part, lo, hi int)
 }
 
 // String returns PyTorch's name for the layer.
@@ -388,7 +388,7 @@ func (p *GlobalAvgPool) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 	return p.y, nil
 }
 
-func (p *GlobalAvgPool) forwardPlanes(lo, hi int) {
+func (p *GlobalAvgPool) forwardPlanes(_, lo, hi int) {
 	hw := p.hw
 	for i := lo; i < hi; i++ {
 		p.out[i] = float32(sum64(p.in[i*hw:(i+1)*hw]) / float64(hw))
@@ -412,7 +412,7 @@ func (p *GlobalAvgPool) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	return p.dx, nil
 }
 
-func (p *GlobalAvgPool) backwardPlanes(lo, hi int) {
+func (p *GlobalAvgPool) backwardPlanes(_, lo, hi int) {
 	hw := p.hw
 	div := float32(hw)
 	for i := lo; i < hi; i++ {

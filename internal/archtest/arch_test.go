@@ -22,11 +22,12 @@ var allowed = map[string][]string{
 	"internal/geom":     {},
 	"internal/ref":      {"internal/geom"},
 	"internal/asm":      {},
-	"internal/gemm":     {"internal/asm"},
-	"internal/kernel":   {"internal/geom", "internal/gemm", "internal/asm", "internal/ref"},             // ref: tests only
-	"conv":              {"tensor", "internal/geom", "internal/ref", "internal/kernel", "internal/asm"}, // asm: tests switch paths
+	"internal/pool":     {},
+	"internal/gemm":     {"internal/asm", "internal/pool"},
+	"internal/kernel":   {"internal/geom", "internal/gemm", "internal/asm", "internal/pool", "internal/ref"}, // ref: tests only
+	"conv":              {"tensor", "internal/geom", "internal/ref", "internal/kernel", "internal/asm"},      // asm: tests switch paths
 	"cost":              {"conv", "tensor"},
-	"nn":                {"conv", "tensor", "internal/gemm", "internal/asm"},
+	"nn":                {"conv", "tensor", "internal/gemm", "internal/asm", "internal/pool"},
 	"data":              {"tensor"},
 	"safetensors":       {"tensor"},
 	"train":             {"nn", "data", "tensor", "safetensors", "conv", "zoo"},

@@ -41,9 +41,21 @@ type job struct {
 	ldc         int
 	tn          int // grid columns
 	mPer, nPer  int // micro-panels (rows of MR / columns of NR) per part
+
+	helpFn func(part, lo, hi int) // j.help, made once per job (see newJob)
 }
 
 var jobPool freeList[job]
+
+// getJob takes a job from the free list, making its help method value the
+// first time (so that handing it to the pool allocates nothing later).
+func getJob() *job {
+	j := jobPool.get()
+	if j.helpFn == nil {
+		j.helpFn = j.help
+	}
+	return j
+}
 
 func (j *job) runPart(part int) {
 	if j.packing {
@@ -76,7 +88,7 @@ func packAParallel(threads int, pa *PackedA, transA bool, a []float32, lda int) 
 		packAPanels(pa, transA, a, lda, 0, pa.panels)
 		return
 	}
-	j := jobPool.get()
+	j := getJob()
 	j.pa, j.packing, j.transA, j.a, j.lda = pa, true, transA, a, lda
 	parts := min(pa.panels, 4*threads)
 	j.perPack = (pa.panels + parts - 1) / parts
@@ -114,7 +126,7 @@ func multiply(threads int, pa *PackedA, transB bool, n int, alpha float32, b []f
 			cm--
 		}
 	}
-	j := jobPool.get()
+	j := getJob()
 	j.pa, j.packing = pa, false
 	j.transB, j.n, j.alpha, j.beta = transB, n, alpha, beta
 	j.b, j.ldb, j.c, j.ldc = b, ldb, c, ldc

@@ -1,16 +1,14 @@
 package gemm
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
-	"time"
+
+	"github.com/convkit/convkit/internal/pool"
 )
 
-// Parallel calls are executed by a process-wide pool of worker goroutines
-// plus the calling goroutine. Workers are started lazily, never more than the
-// largest thread count requested (capped by GOMAXPROCS), and live for the rest
-// of the process.
+// Parallel calls are executed by the process-wide worker pool
+// (internal/pool) plus the calling goroutine.
 //
 // A call is split into more parts (C rectangles) than threads, and every
 // participant claims parts from a shared atomic counter until none are left.
@@ -30,63 +28,6 @@ type team struct {
 	refs  atomic.Int32   // participants still holding the job (caller + workers)
 }
 
-var (
-	// Buffered so that a caller never waits for a worker to come back to
-	// its receive: queued participations are picked up as soon as a worker
-	// is free (and are no-ops if all parts are gone by then).
-	workCh    = make(chan *job, 256)
-	workersMu sync.Mutex
-	nWorkers  atomic.Int32
-)
-
-func ensureWorkers(n int) {
-	if int(nWorkers.Load()) >= n {
-		return
-	}
-	workersMu.Lock()
-	for int(nWorkers.Load()) < n {
-		go worker()
-		nWorkers.Add(1)
-	}
-	workersMu.Unlock()
-}
-
-// workerSpin is how long a worker keeps polling for the next call before
-// parking. Back-to-back calls (consecutive layers) then find it awake
-// instead of paying the wake-up latency; the poll yields its P between
-// checks, and the spin is bounded, so an idle process does not burn CPU.
-const workerSpin = 50 * time.Microsecond
-
-func worker() {
-	for {
-		j, ok := pollWork()
-		if !ok {
-			j = <-workCh // park
-		}
-		j.participate()
-		j.unref()
-	}
-}
-
-// pollWork polls workCh for up to workerSpin.
-func pollWork() (*job, bool) {
-	var deadline time.Time
-	for {
-		select {
-		case j := <-workCh:
-			return j, true
-		default:
-		}
-		now := time.Now()
-		if deadline.IsZero() {
-			deadline = now.Add(workerSpin)
-		} else if now.After(deadline) {
-			return nil, false
-		}
-		runtime.Gosched()
-	}
-}
-
 // participate claims and runs parts of j until none are left.
 func (j *job) participate() {
 	for {
@@ -97,6 +38,13 @@ func (j *job) participate() {
 		j.runPart(p)
 		j.left.Done()
 	}
+}
+
+// help is a pool worker's share of j: claim parts until none are left,
+// then drop the worker's reference.
+func (j *job) help(_, _, _ int) {
+	j.participate()
+	j.unref()
 }
 
 // unref drops one participant's reference; the last one returns j to the
@@ -117,13 +65,12 @@ func (j *job) run(parts, helpers int) {
 	j.next.Store(0)
 	j.left.Add(parts)
 	j.refs.Store(int32(helpers) + 1)
-	ensureWorkers(helpers)
 	sent := 0
 	// Workers still busy with (or not yet woken for) earlier calls would not
 	// help this one in time: only queue while the queue is short. This also
 	// bounds the number of jobs in flight.
-	for sent < helpers && len(workCh) < helpers {
-		workCh <- j
+	for sent < helpers && pool.Queued() < helpers {
+		pool.Submit(pool.Task{Fn: j.helpFn}, helpers)
 		sent++
 	}
 	j.refs.Add(int32(sent - helpers))

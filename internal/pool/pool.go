@@ -1,0 +1,146 @@
+// Package pool is convkit's one pool of worker goroutines: the parallel
+// loops of the kernels (internal/kernel), of the layers (nn) and the
+// dynamically scheduled parts of a parallel GEMM (internal/gemm) all hand
+// their parts to it.
+//
+// Workers are started lazily, never more than the most helpers any call
+// asked for, and live for the rest of the process. A worker that finishes
+// a task polls for the next one for a short while (Spin) before parking:
+// the layers of a network issue parallel loops back to back, and waking a
+// parked goroutine costs 50–150 µs on a virtualised host (measured here),
+// more than many loops take. The poll yields its P between checks and is
+// bounded, so an idle process does not burn CPU.
+package pool
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A Task is one part of a parallel call, run by a worker: Fn(Part, Lo, Hi),
+// then WG.Done() when WG is not nil. Fn should be a func value made once
+// (a method value stored in a field), not a closure made per call, or the
+// call allocates.
+type Task struct {
+	Fn           func(part, lo, hi int)
+	Part, Lo, Hi int
+	WG           *sync.WaitGroup
+}
+
+// Spin is how long a worker polls for the next task before parking.
+const Spin = 50 * time.Microsecond
+
+var (
+	// Buffered so that a caller never waits for a worker to come back to
+	// its receive before handing out the next task.
+	tasks     = make(chan Task, 256)
+	workersMu sync.Mutex
+	nWorkers  atomic.Int32
+)
+
+// Submit hands t to a worker, starting one if fewer than helpers workers
+// exist (helpers is the number of tasks the caller submits for one call).
+func Submit(t Task, helpers int) {
+	ensure(helpers)
+	tasks <- t
+}
+
+// Queued returns the number of tasks waiting for a worker.
+func Queued() int { return len(tasks) }
+
+func ensure(n int) {
+	if int(nWorkers.Load()) >= n {
+		return
+	}
+	workersMu.Lock()
+	for int(nWorkers.Load()) < n {
+		go worker()
+		nWorkers.Add(1)
+	}
+	workersMu.Unlock()
+}
+
+func worker() {
+	for {
+		t, ok := poll()
+		if !ok {
+			t = <-tasks // park
+		}
+		t.Fn(t.Part, t.Lo, t.Hi)
+		if t.WG != nil {
+			t.WG.Done()
+		}
+	}
+}
+
+// poll polls the task queue for up to Spin.
+func poll() (Task, bool) {
+	var deadline time.Time
+	for {
+		select {
+		case t := <-tasks:
+			return t, true
+		default:
+		}
+		now := time.Now()
+		if deadline.IsZero() {
+			deadline = now.Add(Spin)
+		} else if now.After(deadline) {
+			return Task{}, false
+		}
+		runtime.Gosched()
+	}
+}
+
+// A Team runs parallel loops with a static split: For cuts the items into
+// contiguous ranges, one per part, the first run by the caller. It holds
+// the WaitGroup of its loops so that a loop allocates nothing. A Team runs
+// one loop at a time; a loop body must not start another loop on any team.
+type Team struct {
+	threads int
+	wg      sync.WaitGroup
+}
+
+// NewTeam returns a team of at most threads goroutines (threads ≤ 0 means
+// GOMAXPROCS).
+func NewTeam(threads int) *Team {
+	t := &Team{}
+	t.SetThreads(threads)
+	return t
+}
+
+// SetThreads sets the team size (threads ≤ 0 means GOMAXPROCS).
+func (t *Team) SetThreads(threads int) {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	t.threads = threads
+}
+
+// Threads returns the team size.
+func (t *Team) Threads() int { return t.threads }
+
+// Parts returns how many parts For splits n items into: min(threads, n),
+// at least 1.
+func (t *Team) Parts(n int) int { return max(1, min(t.threads, n)) }
+
+// For calls fn(part, lo, hi) for Parts(n) contiguous, near-equal ranges
+// [lo, hi) covering [0, n), in parallel, and returns when all are done.
+// Part 0 runs on the calling goroutine.
+func (t *Team) For(n int, fn func(part, lo, hi int)) { t.ForParts(n, t.Parts(n), fn) }
+
+// ForParts is For with the number of parts given (1 ≤ parts ≤ n, or 1).
+func (t *Team) ForParts(n, parts int, fn func(part, lo, hi int)) {
+	if parts <= 1 {
+		fn(0, 0, n)
+		return
+	}
+	t.wg.Add(parts - 1)
+	for p := 1; p < parts; p++ {
+		Submit(Task{Fn: fn, Part: p, Lo: p * n / parts, Hi: (p + 1) * n / parts, WG: &t.wg}, parts-1)
+	}
+	fn(0, 0, n/parts)
+	t.wg.Wait()
+}

@@ -1,0 +1,46 @@
+package pool
+
+import (
+	"sync/atomic"
+	"testing"
+)
+
+// TestFor checks that For covers every item exactly once with contiguous,
+// near-equal parts, for team sizes 1–5 and item counts 0–40.
+func TestFor(t *testing.T) {
+	for threads := 1; threads <= 5; threads++ {
+		tm := NewTeam(threads)
+		for n := 0; n <= 40; n++ {
+			hits := make([]atomic.Int32, n)
+			var parts atomic.Int32
+			tm.For(n, func(part, lo, hi int) {
+				parts.Add(1)
+				if want := part * n / tm.Parts(n); n > 0 && lo != want {
+					t.Errorf("threads %d n %d: part %d starts at %d, want %d", threads, n, part, lo, want)
+				}
+				for i := lo; i < hi; i++ {
+					hits[i].Add(1)
+				}
+			})
+			if int(parts.Load()) != tm.Parts(n) {
+				t.Errorf("threads %d n %d: %d parts ran, want %d", threads, n, parts.Load(), tm.Parts(n))
+			}
+			for i := range hits {
+				if h := hits[i].Load(); h != 1 {
+					t.Fatalf("threads %d n %d: item %d ran %d times", threads, n, i, h)
+				}
+			}
+		}
+	}
+}
+
+// TestForAllocs checks that a loop allocates nothing once the workers run.
+func TestForAllocs(t *testing.T) {
+	tm := NewTeam(3)
+	var sum atomic.Int64
+	fn := func(_, lo, hi int) { sum.Add(int64(hi - lo)) }
+	tm.For(100, fn)
+	if a := testing.AllocsPerRun(100, func() { tm.For(100, fn) }); a != 0 {
+		t.Errorf("For allocates %v times per loop, want 0", a)
+	}
+}
