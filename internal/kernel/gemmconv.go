@@ -65,6 +65,33 @@ func (c *gemmConv) innerThreads(items int) int {
 	return c.team.Threads()
 }
 
+// run calls fn over items: split over the team (each GEMM single-threaded)
+// when there are enough items, else on the caller (GEMMs threaded inside).
+func (c *gemmConv) run(items int, fn func(part, lo, hi int)) {
+	if c.outer(items) {
+		c.team.For(items, fn)
+	} else {
+		fn(0, 0, items)
+	}
+}
+
+// accumulateDW runs fn over items as run does, fn adding weight gradients
+// into its part's dwPriv buffer, and sums the buffers into dw (when dw is
+// not nil).
+func (c *gemmConv) accumulateDW(items int, fn func(part, lo, hi int), dw []float32) {
+	parts := 1
+	if c.outer(items) {
+		parts = c.team.Parts(items)
+	}
+	for _, p := range c.dwPriv[:parts] {
+		clear(p)
+	}
+	c.run(items, fn)
+	if dw != nil {
+		c.reduceDW(dw, parts)
+	}
+}
+
 func (c *gemmConv) packForward(w []float32) {
 	for i := range c.g.G {
 		c.pa[i].Pack(false, c.mg, c.kk, w[i*c.mg*c.kk:], c.kk)
@@ -214,13 +241,10 @@ func (k *Pointwise) items() int { return k.g.N * k.g.G }
 func (k *Pointwise) Forward(x, w, b, y []float32) {
 	k.x, k.w, k.b, k.y = x, w, b, y
 	k.packForward(w)
-	switch {
-	case k.batched:
+	if k.batched {
 		k.forwardBatched()
-	case k.outer(k.items()):
-		k.team.For(k.items(), k.fwdFn)
-	default:
-		k.forwardItems(0, 0, k.items())
+	} else {
+		k.run(k.items(), k.fwdFn)
 	}
 	k.x, k.w, k.b, k.y = nil, nil, nil, nil
 }
@@ -245,29 +269,12 @@ func (k *Pointwise) Backward(x, w, dy, dx, dw, db []float32) {
 		k.backwardBatched()
 		dx, dw = nil, nil // done
 	}
-	outer := k.outer(k.items())
 	if dx != nil {
 		k.packTransposed(w)
-		if outer {
-			k.team.For(k.items(), k.dxFn)
-		} else {
-			k.dxItems(0, 0, k.items())
-		}
+		k.run(k.items(), k.dxFn)
 	}
 	if dw != nil {
-		parts := 1
-		if outer {
-			parts = k.team.Parts(k.items())
-		}
-		for _, p := range k.dwPriv[:parts] {
-			clear(p)
-		}
-		if outer {
-			k.team.For(k.items(), k.dwFn)
-		} else {
-			k.dwFn(0, 0, k.items())
-		}
-		k.reduceDW(dw, parts)
+		k.accumulateDW(k.items(), k.dwFn, dw)
 	}
 	if db != nil {
 		k.biasGrad(dy, db)
@@ -405,11 +412,7 @@ func (k *Im2col) fwdItems() int {
 func (k *Im2col) Forward(x, w, b, y []float32) {
 	k.x, k.w, k.b, k.y = x, w, b, y
 	k.packForward(w)
-	if items := k.fwdItems(); k.outer(items) {
-		k.team.For(items, k.fwdFn)
-	} else {
-		k.fwdFn(0, 0, items)
-	}
+	k.run(k.fwdItems(), k.fwdFn)
 	k.x, k.w, k.b, k.y = nil, nil, nil, nil
 }
 
@@ -505,34 +508,17 @@ func (k *Im2col) Backward(x, w, dy, dx, dw, db []float32) {
 		if k.ipc > 0 {
 			ng = k.items()
 		}
-		k.runBackward(ng)
+		k.accumulateDW(ng, k.bwdFn, dw)
 		dx, dw = nil, nil // done
 	}
 	if dx != nil {
 		// dX is accumulated chunk by chunk, so one (image, group) belongs to
 		// one goroutine.
 		k.packTransposed(w)
-		if ng := k.g.N * k.g.G; k.outer(ng) {
-			k.team.For(ng, k.dxFn)
-		} else {
-			k.dxFn(0, 0, ng)
-		}
+		k.run(k.g.N*k.g.G, k.dxFn)
 	}
 	if dw != nil {
-		outer := k.outer(k.items())
-		parts := 1
-		if outer {
-			parts = k.team.Parts(k.items())
-		}
-		for _, p := range k.dwPriv[:parts] {
-			clear(p)
-		}
-		if outer {
-			k.team.For(k.items(), k.dwFn)
-		} else {
-			k.dwFn(0, 0, k.items())
-		}
-		k.reduceDW(dw, parts)
+		k.accumulateDW(k.items(), k.dwFn, dw)
 	}
 	if db != nil {
 		k.biasGrad(dy, db)
@@ -559,26 +545,6 @@ func (k *Im2col) dxDone(part int, dxg []float32) {
 	de := k.des[part]
 	for r := 0; r < len(dxg); r += k.g.W {
 		interleave(dxg[r:r+k.g.W], de[r:r+k.g.W], k.g.SW)
-	}
-}
-
-// runBackward runs bwdFn over ng work items, accumulating dW (when k.dw
-// is set) in the per-part buffers and reducing it into k.dw.
-func (k *Im2col) runBackward(ng int) {
-	parts := 1
-	if k.outer(ng) {
-		parts = k.team.Parts(ng)
-	}
-	for _, p := range k.dwPriv[:parts] {
-		clear(p)
-	}
-	if k.outer(ng) {
-		k.team.For(ng, k.bwdFn)
-	} else {
-		k.bwdFn(0, 0, ng)
-	}
-	if k.dw != nil {
-		k.reduceDW(k.dw, parts)
 	}
 }
 
