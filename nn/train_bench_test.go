@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/convkit/convkit/conv"
 	"github.com/convkit/convkit/nn"
 	"github.com/convkit/convkit/tensor"
 	"github.com/convkit/convkit/train"
@@ -22,37 +21,21 @@ import (
 //	go test -run '^$' -bench 'TrainAnchor/std' -cpuprofile cpu.out ./nn/
 //	go tool pprof -top nn.test cpu.out
 
-// anchorNet builds train.py's networks with convkit's layers.
-func anchorNet(name string, rng *rand.Rand) nn.Layer {
-	cbr := func(op conv.Conv2D) []nn.Layer {
-		return []nn.Layer{nn.MustConv(op, rng), nn.MustBatchNorm2d(op.Out), &nn.ReLU{}}
+// anchorNet builds train.py's networks (zoo.Anchor) or a zoo family.
+func anchorNet(name string) nn.Layer {
+	m, err := zoo.Anchor(name, 1)
+	if err != nil {
+		m, err = zoo.New(name, zoo.Config{Seed: 1})
 	}
-	c3 := func(in, out, s int) conv.Conv2D {
-		return conv.New2D(in, out, 3).WithStride(s).WithPadding(conv.Pad(1))
+	if err != nil {
+		panic(err)
 	}
-	dws := func(in, out, s int) []nn.Layer {
-		return append(cbr(conv.Depthwise(in, 3, 1).WithStride(s)), cbr(conv.Pointwise(in, out))...)
-	}
-	var ls []nn.Layer
-	switch name {
-	case "std":
-		ls = append(append(cbr(c3(1, 32, 1)), cbr(c3(32, 64, 2))...), cbr(c3(64, 128, 2))...)
-	case "dws":
-		ls = append(append(cbr(c3(1, 32, 1)), dws(32, 64, 2)...), dws(64, 128, 2)...)
-	default:
-		m, err := zoo.New(name, zoo.Config{Seed: 1})
-		if err != nil {
-			panic(err)
-		}
-		return m
-	}
-	ls = append(ls, &nn.GlobalAvgPool{}, &nn.Flatten{}, nn.MustLinear(128, 10, true, rng))
-	return nn.NewSequential(ls...)
+	return m
 }
 
 func benchTrainStep(b *testing.B, name string, batch, threads int) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	m := anchorNet(name, rng)
+	m := anchorNet(name)
 	nn.SetThreads(m, threads)
 	nn.SetInputGrad(m, false)
 	opt, err := train.NewSGD(nn.NamedParams(m), train.SGDConfig{Momentum: 0.9})

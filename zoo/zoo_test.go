@@ -247,3 +247,40 @@ func TestErrors(t *testing.T) {
 		t.Error("Describe")
 	}
 }
+
+// TestAnchor checks the anchor networks against PyTorch's parameter counts
+// of ../shared/anchors/train.py (sum of p.numel() over parameters(): std
+// 94,186, dws 13,322), runs a forward and backward pass, and rejects an
+// unknown name.
+func TestAnchor(t *testing.T) {
+	for name, want := range map[string]int{"std": 94186, "dws": 13322} {
+		m, err := Anchor(name, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for _, p := range nn.NamedParams(m) {
+			got += len(p.Value.Data)
+		}
+		if got != want {
+			t.Errorf("%s: %d parameters, PyTorch has %d", name, got, want)
+		}
+		x := tensor.New(2, 1, 28, 28)
+		for i := range x.Data {
+			x.Data[i] = float32(i%5) - 2
+		}
+		y, err := m.Forward(x)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !slices.Equal(y.Shape, []int{2, 10}) {
+			t.Fatalf("%s: output %v, want [2 10]", name, y.Shape)
+		}
+		if _, err := m.Backward(y); err != nil {
+			t.Fatalf("%s backward: %v", name, err)
+		}
+	}
+	if _, err := Anchor("resnet", 1); err == nil || !strings.Contains(err.Error(), "std, dws") {
+		t.Errorf("unknown anchor: err = %v", err)
+	}
+}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/convkit/convkit/conv"
 	"github.com/convkit/convkit/cost"
 	"github.com/convkit/convkit/internal/opbench"
 	"github.com/convkit/convkit/nn"
@@ -192,29 +191,13 @@ type layerTime struct {
 	InputGrad bool `json:"input_grad"`
 }
 
-// buildTrainNet returns network name with weights drawn from seed.
+// buildTrainNet returns network name (an anchor network or a zoo family)
+// with weights drawn from seed.
 func buildTrainNet(name string, seed uint64) (nn.Layer, error) {
-	rng := rand.New(rand.NewPCG(seed, 0x7a1))
-	cbr := func(op conv.Conv2D) []nn.Layer {
-		return []nn.Layer{nn.MustConv(op, rng), nn.MustBatchNorm2d(op.Out), &nn.ReLU{}}
+	if slices.Contains(zoo.AnchorNames, name) {
+		return zoo.Anchor(name, seed)
 	}
-	c3 := func(in, out, stride int) conv.Conv2D {
-		return conv.New2D(in, out, 3).WithStride(stride).WithPadding(conv.Pad(1))
-	}
-	dws := func(in, out, stride int) []nn.Layer {
-		return append(cbr(conv.Depthwise(in, 3, 1).WithStride(stride)), cbr(conv.Pointwise(in, out))...)
-	}
-	var ls []nn.Layer
-	switch name {
-	case "std":
-		ls = slices.Concat(cbr(c3(1, 32, 1)), cbr(c3(32, 64, 2)), cbr(c3(64, 128, 2)))
-	case "dws":
-		ls = slices.Concat(cbr(c3(1, 32, 1)), dws(32, 64, 2), dws(64, 128, 2))
-	default:
-		return zoo.New(name, zoo.Config{Seed: seed})
-	}
-	ls = append(ls, &nn.GlobalAvgPool{}, &nn.Flatten{}, nn.MustLinear(128, 10, true, rng))
-	return nn.NewSequential(ls...), nil
+	return zoo.New(name, zoo.Config{Seed: seed})
 }
 
 // benchTrainOne times training steps of one network, batch and thread
