@@ -76,6 +76,27 @@ func (c *CrossEntropyLoss) Loss(logits *tensor.Tensor, labels []int) (float64, *
 	return crossEntropy(logits.Data, n, k, labels, c.LabelSmoothing, c.grad.Data), c.grad, nil
 }
 
+// LogSumExp returns log Σ exp(z[i]) in float64, computed stably as
+// m + log Σ exp(z[i] − m) with m the largest value (−Inf for empty z). The
+// cross-entropy of a row is LogSumExp(z) − z[label], and softmax(z)[i] is
+// exp(z[i] − LogSumExp(z)).
+func LogSumExp(z []float32) float64 { return logSumExp(z) }
+
+func logSumExp[T float32 | float64](z []T) float64 {
+	m := math.Inf(-1)
+	for _, v := range z {
+		m = max(m, float64(v))
+	}
+	if math.IsInf(m, 0) {
+		return m // empty, all −Inf, or a +Inf: the sum is m itself
+	}
+	s := 0.0
+	for _, v := range z {
+		s += math.Exp(float64(v) - m)
+	}
+	return m + math.Log(s)
+}
+
 // crossEntropy is CrossEntropy on validated logits z [n, k]: it writes
 // the gradient into grad and returns the mean loss. Everything is computed
 // in float64, and the gradient rounded to T at the end (the tests run it on
@@ -85,15 +106,7 @@ func crossEntropy[T float32 | float64](z []T, n, k int, labels []int, eps float6
 	off := eps / float64(k) // smoothing mass per class
 	for i := range n {
 		row, g := z[i*k:(i+1)*k], grad[i*k:(i+1)*k]
-		m := math.Inf(-1)
-		for _, v := range row {
-			m = max(m, float64(v))
-		}
-		s := 0.0
-		for _, v := range row {
-			s += math.Exp(float64(v) - m)
-		}
-		lse := m + math.Log(s)
+		lse := logSumExp(row)
 		// −Σ q_k (z_k − lse) = lse − Σ q_k z_k, with Σ q_k = 1.
 		qz := 0.0
 		for j, v := range row {

@@ -101,3 +101,25 @@ func TestCrossEntropyErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestLogSumExp checks LogSumExp against the naive formula where that is
+// exact enough, on logits that overflow exp, and on the edge cases.
+func TestLogSumExp(t *testing.T) {
+	z := []float32{0.5, -1, 2, 0}
+	naive := 0.0
+	for _, v := range z {
+		naive += math.Exp(float64(v))
+	}
+	if got := LogSumExp(z); math.Abs(got-math.Log(naive)) > 1e-12 {
+		t.Errorf("LogSumExp(%v) = %v, want %v", z, got, math.Log(naive))
+	}
+	if got := LogSumExp([]float32{1000, 1000}); math.Abs(got-(1000+math.Ln2)) > 1e-9 {
+		t.Errorf("LogSumExp(1000, 1000) = %v, want 1000 + ln 2", got)
+	}
+	if got := LogSumExp(nil); !math.IsInf(got, -1) {
+		t.Errorf("LogSumExp(empty) = %v, want -Inf", got)
+	}
+	if got := LogSumExp([]float32{1, float32(math.NaN())}); !math.IsNaN(got) {
+		t.Errorf("LogSumExp with a NaN = %v, want NaN", got)
+	}
+}

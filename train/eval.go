@@ -181,26 +181,13 @@ func Evaluate(ctx context.Context, model nn.Layer, d *data.Dataset, batch int, m
 		}
 		for i := range n {
 			row := y.Data[i*k : (i+1)*k]
-			lossSum += rowLoss(row, labels[i])
+			lossSum += nn.LogSumExp(row) - float64(row[labels[i]])
 			res.Confusion.Add(labels[i], argmax(row))
 		}
 	}
 	res.Loss = lossSum / float64(d.Len())
 	res.Accuracy = res.Confusion.Accuracy()
 	return res, nil
-}
-
-// rowLoss is the cross-entropy −log softmax(z)[label], in float64.
-func rowLoss(z []float32, label int) float64 {
-	m := math.Inf(-1)
-	for _, v := range z {
-		m = max(m, float64(v))
-	}
-	s := 0.0
-	for _, v := range z {
-		s += math.Exp(float64(v) - m)
-	}
-	return m + math.Log(s) - float64(z[label])
 }
 
 // argmax returns the index of the largest value (the first on ties).
@@ -216,18 +203,10 @@ func argmax(z []float32) int {
 
 // Softmax returns softmax(z) in float64.
 func Softmax(z []float32) []float64 {
-	m := math.Inf(-1)
-	for _, v := range z {
-		m = max(m, float64(v))
-	}
+	lse := nn.LogSumExp(z)
 	out := make([]float64, len(z))
-	s := 0.0
 	for i, v := range z {
-		out[i] = math.Exp(float64(v) - m)
-		s += out[i]
-	}
-	for i := range out {
-		out[i] /= s
+		out[i] = math.Exp(float64(v) - lse)
 	}
 	return out
 }
