@@ -74,6 +74,10 @@ func conformanceCases() []confCase {
 	add(Pointwise(17, 15), 3, 17, 7, 9)
 	add(Pointwise(16, 8).WithGroups(2), 1, 16, 5, 13)
 	add(Pointwise(9, 6).WithGroups(3).WithBias(), 3, 9, 3, 11)
+	// 1×1 maps: a linear layer, forward in GEMV mode up to 16 images.
+	add(Pointwise(33, 17).WithBias(), 3, 33, 1, 1)
+	add(Pointwise(7, 9), 1, 7, 1, 1)
+	add(Pointwise(16, 5), 17, 16, 1, 1) // past GEMV mode: the batched GEMM
 	add(New2D(7, 9, 3).WithPadding(Pad(1)).WithBias(), 1, 7, 11, 13)
 	add(New2D(3, 8, 3).WithStride(2).WithPadding(Pad(1)), 3, 3, 17, 19)
 	add(New2D(8, 8, 3).WithGroups(4).WithPadding(Pad(1)), 1, 8, 9, 9)

@@ -109,6 +109,10 @@ func choose(g any, threads int) (Algorithm, string) {
 			if threads > 1 && g.N < threads {
 				split = "GEMM tiles"
 			}
+			if kernel.PointwiseGEMV(g) {
+				return AlgoPointwise, fmt.Sprintf("1×1 on a 1×1 map (a linear layer), batch %d: one dot product of %d weights per output straight from the weight rows (GEMV, no packing), threads over output channels",
+					g.N, g.C)
+			}
 			if g.G == 1 {
 				return AlgoPointwise, fmt.Sprintf("1×1 stride 1 unpadded: GEMM per image on NCHW (M=%d K=%d N=%d), threads over %s",
 					g.M, g.C, g.H*g.W, split)
