@@ -88,3 +88,9 @@ func interleave2AVX2(dst, even, odd *float32, n int)
 //
 //go:noescape
 func copyRowsAVX2(dst, src *float32, rows, n, stride, plain int)
+
+// dot2x4AVX2: out[4i+j] = Σ_{t<k} w[i·ldw+t]·x[j·ldx+t] for i < 2, j < 4 (k a
+// multiple of 8).
+//
+//go:noescape
+func dot2x4AVX2(w *float32, ldw int, x *float32, ldx int, k int, out *float32)

@@ -275,19 +275,42 @@ func (k *Pointwise) Forward(x, w, b, y []float32) {
 }
 
 // forwardGemv computes the outputs of channels [lo, hi) of every image in
-// GEMV mode: y[n, m] = W[m]·x[n] + b[m].
+// GEMV mode: y[n, m] = W[m]·x[n] + b[m], two weight rows against four
+// images at a time (asm.Dot2x4), single dot products for the rest.
 func (k *Pointwise) forwardGemv(_, lo, hi int) {
 	g := k.g
-	for m := lo; m < hi; m++ {
-		w := k.w[m*g.C : (m+1)*g.C]
-		var bias float32
-		if k.b != nil {
-			bias = k.b[m]
+	c := g.C
+	var blk [8]float32
+	m := lo
+	for ; m+2 <= hi && g.N >= 4; m += 2 {
+		n := 0
+		for ; n+4 <= g.N; n += 4 {
+			asm.Dot2x4(&blk, k.w[m*c:], c, k.x[n*c:], c, c)
+			for i := range 2 {
+				for j := range 4 {
+					k.y[(n+j)*g.M+m+i] = blk[4*i+j] + k.bias(m+i)
+				}
+			}
 		}
-		for n := range g.N {
-			k.y[n*g.M+m] = asm.Dot(w, k.x[n*g.C:(n+1)*g.C]) + bias
+		for ; n < g.N; n++ {
+			for i := range 2 {
+				k.y[n*g.M+m+i] = asm.Dot(k.w[(m+i)*c:(m+i+1)*c], k.x[n*c:(n+1)*c]) + k.bias(m+i)
+			}
 		}
 	}
+	for ; m < hi; m++ {
+		for n := range g.N {
+			k.y[n*g.M+m] = asm.Dot(k.w[m*c:(m+1)*c], k.x[n*c:(n+1)*c]) + k.bias(m)
+		}
+	}
+}
+
+// bias returns b[m], or 0 without a bias.
+func (k *Pointwise) bias(m int) float32 {
+	if k.b == nil {
+		return 0
+	}
+	return k.b[m]
 }
 
 func (k *Pointwise) forwardItems(_, lo, hi int) {
