@@ -40,6 +40,12 @@ type phased struct {
 	// the input, and where they start in a deinterleaved input row.
 	sigLo, sigHi, sigSrc []int
 	runs                 []int // per im2col row: where its run starts in the phase planes (tapRun)
+
+	// Per-call arguments of the team loops of forwardPhased (fillLoop,
+	// colsLoop, outLoop), made once as method values.
+	fillFn, colsFn, outFn func(part, lo, hi int)
+	fq, fcol, fy, fx      []float32
+	fld, fgi, fn0, fi     int
 }
 
 // Phased mode limits. phasedCols is the number of GEMM columns a work item
@@ -87,6 +93,11 @@ func (k *Im2col) setupPhased(modestPad bool) {
 		ph.pys = append(ph.pys, make([]float32, k.mg*ph.ipc*cq))
 	}
 	k.fwdFn, k.bwdFn = k.forwardPhased, k.backwardPhased
+	ph.fillFn, ph.colsFn, ph.outFn = k.fillLoop, k.colsLoop, k.outLoop
+	// The team loops of a threaded GEMM use one deinterleave row per part.
+	for len(k.des) < k.team.Threads() {
+		k.des = append(k.des, make([]float32, g.W))
+	}
 }
 
 // balancedIPC returns the images per work item, near want and at most
@@ -135,11 +146,14 @@ func (k *Im2col) phasedItem(it int) (gi, n0, cnt int) {
 // padding are the same for every image and stay zero from allocation on.
 // A strided input row is split by Deinterleave2 (stride 2) or through de
 // (W values; other strides) into its phase rows.
-func (k *Im2col) fillPhases(q, x, de []float32) {
+func (k *Im2col) fillPhases(q, x, de []float32) { k.fillPhaseRange(q, x, de, 0, k.g.CG()) }
+
+// fillPhaseRange is fillPhases for input channels [c0, c1).
+func (k *Im2col) fillPhaseRange(q, x, de []float32, c0, c1 int) {
 	g, ph := k.g, &k.phased
 	hw, qn := g.H*g.W, ph.hq*ph.wq
 	se := g.PadL % g.SW // the column phase of input column 0
-	for c := range g.CG() {
+	for c := c0; c < c1; c++ {
 		xc := x[c*hw : (c+1)*hw]
 		for r := range g.H {
 			u, rho := (r+g.PadT)/g.SH, (r+g.PadT)%g.SH
@@ -193,10 +207,13 @@ func (k *Im2col) tapRuns() []int {
 // from its phase planes q: the run of each tap without its garbage
 // columns, OH rows of OW values wq apart, so that the GEMMs of the forward
 // pass and the weight gradient compute no garbage columns.
-func (k *Im2col) phaseCols(col []float32, ld int, q []float32) {
+func (k *Im2col) phaseCols(col []float32, ld int, q []float32) { k.phaseColRange(col, ld, q, 0, k.kk) }
+
+// phaseColRange is phaseCols for the im2col rows [t0, t1).
+func (k *Im2col) phaseColRange(col []float32, ld int, q []float32, t0, t1 int) {
 	g, ph := k.g, &k.phased
-	for t, src := range ph.runs {
-		asm.CopyRows(col[t*ld:][:k.p], q[src:], g.OH, g.OW, ph.wq)
+	for t := t0; t < t1; t++ {
+		asm.CopyRows(col[t*ld:][:k.p], q[ph.runs[t]:], g.OH, g.OW, ph.wq)
 	}
 }
 
@@ -210,22 +227,61 @@ func (k *Im2col) forwardPhased(part, lo, hi int) {
 	for it := lo; it < hi; it++ {
 		gi, n0, cnt := k.phasedItem(it)
 		ld := cnt * k.p
+		if th > 1 {
+			// Fewer items than threads: the GEMM runs on the whole team,
+			// and so do the copies around it (they are a third of the time
+			// of a convolution with few input channels).
+			ph.fq, ph.fcol, ph.fld, ph.fy, ph.fgi, ph.fn0 = q, col, ld, yb, gi, n0
+			for i := range cnt {
+				ph.fx, ph.fi = k.xg(k.x, n0+i, gi), i
+				k.team.For(g.CG(), ph.fillFn)
+				k.team.For(k.kk, ph.colsFn)
+			}
+			gemm.SgemmPackedA(th, k.pa[gi], false, ld, 1, col, ld, 0, yb, ld)
+			k.team.For(cnt*k.mg, ph.outFn)
+			ph.fq, ph.fcol, ph.fy, ph.fx = nil, nil, nil, nil
+			continue
+		}
 		for i := range cnt {
 			k.fillPhases(q, k.xg(k.x, n0+i, gi), k.des[part])
 			k.phaseCols(col[i*k.p:], ld, q)
 		}
 		gemm.SgemmPackedA(th, k.pa[gi], false, ld, 1, col, ld, 0, yb, ld)
-		for i := range cnt {
-			for m := range k.mg {
-				mo := gi*k.mg + m
-				dst := k.y[((n0+i)*g.M+mo)*k.p:][:k.p]
-				copy(dst, yb[m*ld+i*k.p:])
-				if k.b != nil {
-					asm.AddBias(k.b[mo], dst)
-				}
-			}
+		k.copyOut(yb, ld, gi, n0, 0, cnt*k.mg)
+	}
+}
+
+// copyOut copies the GEMM outputs yb (M/G × ld, images side by side) of
+// group gi, images from n0, to y with the bias, for the (image, channel)
+// rows [r0, r1) (row r is image r/(M/G), channel r%(M/G)).
+func (k *Im2col) copyOut(yb []float32, ld, gi, n0, r0, r1 int) {
+	g := k.g
+	for r := r0; r < r1; r++ {
+		i, m := r/k.mg, r%k.mg
+		mo := gi*k.mg + m
+		dst := k.y[((n0+i)*g.M+mo)*k.p:][:k.p]
+		copy(dst, yb[m*ld+i*k.p:])
+		if k.b != nil {
+			asm.AddBias(k.b[mo], dst)
 		}
 	}
+}
+
+// The team loops of forwardPhased with a threaded GEMM, over the per-call
+// arguments in ph.f*.
+func (k *Im2col) fillLoop(part, lo, hi int) {
+	ph := &k.phased
+	k.fillPhaseRange(ph.fq, ph.fx, k.des[part], lo, hi)
+}
+
+func (k *Im2col) colsLoop(_, lo, hi int) {
+	ph := &k.phased
+	k.phaseColRange(ph.fcol[ph.fi*k.p:], ph.fld, ph.fq, lo, hi)
+}
+
+func (k *Im2col) outLoop(_, lo, hi int) {
+	ph := &k.phased
+	k.copyOut(ph.fy, ph.fld, ph.fgi, ph.fn0, lo, hi)
 }
 
 // backwardPhased computes dX and dW for phase-mode work items:
