@@ -94,8 +94,9 @@ func CopyRows(dst, src []float32, rows, n, stride int) {
 		// values written from r·n and read from r·stride lie inside dst
 		// and src.
 		plain := 0
-		if n < 8 {
-			plain = min(rows, max(0, (len(dst)-8)/n+1), max(0, (len(src)-8)/stride+1))
+		if n < 8 && len(dst) >= 8 && len(src) >= 8 {
+			// Row r qualifies when r·n + 8 ≤ len(dst) and r·stride + 8 ≤ len(src).
+			plain = min(rows, (len(dst)-8)/n+1, (len(src)-8)/stride+1)
 		}
 		copyRowsAVX2(&dst[0], &src[0], rows, n, stride, plain)
 		return

@@ -52,28 +52,36 @@ func TestCopyRows(t *testing.T) {
 	impls(t, func(t *testing.T) {
 		for n := 1; n <= 40; n++ {
 			for _, extra := range []int{0, 1, 3, 9} {
-				stride, rows := n+extra, 5
-				src := make([]float32, (rows-1)*stride+n)
-				for i := range src {
-					src[i] = float32(i + 1)
-				}
-				buf := make([]float32, rows*n+16)
-				for i := range buf {
-					buf[i] = -7
-				}
-				CopyRows(buf[8:8+rows*n], src, rows, n, stride)
-				for i, v := range buf {
-					want := float32(-7)
-					if j := i - 8; j >= 0 && j < rows*n {
-						want = src[j/n*stride+j%n]
-					}
-					if v != want {
-						t.Fatalf("n %d stride %d: buf[%d] = %v, want %v", n, stride, i, v, want)
-					}
+				for rows := 1; rows <= 5; rows++ {
+					copyRowsCase(t, n, n+extra, rows)
 				}
 			}
 		}
 	})
+}
+
+// copyRowsCase is one CopyRows check: guard values around a destination
+// of exactly rows·n values, a source slice ending at its last row's end.
+func copyRowsCase(t *testing.T, n, stride, rows int) {
+	t.Helper()
+	src := make([]float32, (rows-1)*stride+n)
+	for i := range src {
+		src[i] = float32(i + 1)
+	}
+	buf := make([]float32, rows*n+16)
+	for i := range buf {
+		buf[i] = -7
+	}
+	CopyRows(buf[8:8+rows*n], src, rows, n, stride)
+	for i, v := range buf {
+		want := float32(-7)
+		if j := i - 8; j >= 0 && j < rows*n {
+			want = src[j/n*stride+j%n]
+		}
+		if v != want {
+			t.Fatalf("n %d stride %d rows %d: buf[%d] = %v, want %v", n, stride, rows, i, v, want)
+		}
+	}
 }
 
 // TestDot2x4 checks Dot2x4 against float64 dot products for lengths 0–70
