@@ -130,3 +130,30 @@ func TestDeinterleaveRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestPhasedModeBounds checks that the phase-split mode stays off where its
+// phase planes would dwarf the input (FuzzSpec found a 1×1 convolution
+// with stride 2^20 on a 4×4 map asking for 2^40 planes), and on for the
+// strides real layers use.
+func TestPhasedModeBounds(t *testing.T) {
+	conv := func(h, k, s, pad int) geom.Conv {
+		o := (h+2*pad-k)/s + 1
+		return geom.Conv{N: 2, C: 2, H: h, W: h, M: 3, KH: k, KW: k, SH: s, SW: s, PadT: pad, PadB: pad, PadL: pad, PadR: pad,
+			DH: 1, DW: 1, G: 1, OH: o, OW: o}
+	}
+	for _, tc := range []struct {
+		g      geom.Conv
+		phased bool
+	}{
+		{conv(4, 1, 1<<20, 0), false},
+		{conv(9, 3, 9, 0), false},
+		{conv(28, 3, 2, 1), true},
+		{conv(17, 5, 4, 2), true},
+		{conv(7, 3, 1, 1), true}, // small stride-1 plane
+	} {
+		k := NewIm2col(tc.g, 1)
+		if got := k.ipc > 0; got != tc.phased {
+			t.Errorf("stride %d on %d×%d: phase mode %v, want %v", tc.g.SH, tc.g.H, tc.g.W, got, tc.phased)
+		}
+	}
+}

@@ -51,10 +51,12 @@ type phased struct {
 // Phased mode limits. phasedCols is the number of GEMM columns a work item
 // aims for (about 6 panels of 16 per thread and cache block);
 // phasedFloats bounds the column buffer at 4 MiB, which with the L3 of
-// this class of machine (≥ 16 MiB) still streams from cache.
+// this class of machine (≥ 16 MiB) still streams from cache;
+// phasedMaxStride bounds the number of phases (see setupPhased).
 const (
-	phasedCols   = 1024
-	phasedFloats = 1 << 20
+	phasedCols      = 1024
+	phasedFloats    = 1 << 20
+	phasedMaxStride = 8
 )
 
 // setupPhased switches k to phase-split mode when it fits: strides above
@@ -65,6 +67,13 @@ func (k *Im2col) setupPhased(modestPad bool) {
 	g := k.g
 	strided := g.SH > 1 || g.SW > 1
 	if !modestPad || (!strided && g.OH*g.OW > 256) {
+		return
+	}
+	// The phase planes hold SH·hq × SW·wq values per channel, under twice
+	// the padded plane each way while the stride is at most the padded
+	// size; real strides are 1–4, and the classic path takes the others
+	// (a stride of 2^20 on a 4×4 map would ask for 2^40 phase planes).
+	if g.SH > phasedMaxStride || g.SW > phasedMaxStride || g.SH > g.H+g.PadT+g.PadB || g.SW > g.W+g.PadL+g.PadR {
 		return
 	}
 	hq := ceilDiv(g.H+g.PadT+g.PadB, g.SH)
