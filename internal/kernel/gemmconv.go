@@ -903,7 +903,7 @@ func phaseShift(off, s, w int) (fl, ps int) {
 		return off >> 1, (off & 1) * ((w + 1) >> 1)
 	}
 	fl = floorDiv(off, s)
-	for q := range off - fl*s {
+	for q := range min(off-fl*s, w) { // phases q ≥ w are empty
 		ps += ceilDiv(w-q, s)
 	}
 	return fl, ps
