@@ -833,7 +833,7 @@ func im2colPlane(g geom.Conv, x, col []float32, ld int, de []float32) {
 					xr := xc[ih*g.W : (ih+1)*g.W]
 					switch {
 					case g.SW == 1 || de != nil:
-						copyShort(r[lo:hi], xr[lo+src:hi+src])
+						copy(r[lo:hi], xr[lo+src:hi+src])
 					default:
 						for o := lo; o < hi; o++ {
 							r[o] = xr[o*g.SW+off]
@@ -845,19 +845,6 @@ func im2colPlane(g geom.Conv, x, col []float32, ld int, de []float32) {
 				}
 			}
 		}
-	}
-}
-
-// copyShort is copy for the runs of a few values that small planes have,
-// where a loop beats the call into memmove.
-func copyShort(dst, src []float32) {
-	if len(dst) > 32 {
-		copy(dst, src)
-		return
-	}
-	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] = v
 	}
 }
 

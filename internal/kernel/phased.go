@@ -170,7 +170,7 @@ func (k *Im2col) fillPhaseRange(q, x, de []float32, c0, c1 int) {
 			xr := xc[r*g.W : (r+1)*g.W]
 			switch g.SW {
 			case 1:
-				copyShort(q[base+g.PadL:][:g.W], xr)
+				copy(q[base+g.PadL:][:g.W], xr)
 			case 2:
 				ne, le, lo := (g.W+1)/2, ph.sigLo[se], ph.sigLo[1-se]
 				asm.Deinterleave2(q[base+se*qn+le:][:ne], q[base+(1-se)*qn+lo:][:g.W-ne], xr)
@@ -181,7 +181,7 @@ func (k *Im2col) fillPhaseRange(q, x, de []float32, c0, c1 int) {
 					// de[src + v] of the deinterleaved row.
 					hi, src := ph.sigHi[sig], ph.sigSrc[sig]
 					if lo < hi {
-						copyShort(q[base+sig*qn+lo:base+sig*qn+hi], de[src+lo:src+hi])
+						copy(q[base+sig*qn+lo:base+sig*qn+hi], de[src+lo:src+hi])
 					}
 				}
 			}
@@ -314,7 +314,7 @@ func (k *Im2col) backwardPhased(part, lo, hi int) {
 					dst := dyq[m*ld+i*ph.cq:]
 					for r := range g.OH {
 						row := dst[r*ph.wq : (r+1)*ph.wq]
-						copyShort(row[:g.OW], src[r*g.OW:])
+						copy(row[:g.OW], src[r*g.OW:])
 						for v := g.OW; v < len(row); v++ {
 							row[v] = 0
 						}
@@ -371,7 +371,7 @@ func (k *Im2col) drainPhases(dx, gq, de []float32) {
 			base := (c*g.SH+rho)*g.SW*qn + u*ph.wq
 			for sig, lo := range ph.sigLo {
 				hi, s := ph.sigHi[sig], ph.sigSrc[sig]
-				copyShort(dst[s+lo:s+hi], gq[base+sig*qn+lo:base+sig*qn+hi])
+				copy(dst[s+lo:s+hi], gq[base+sig*qn+lo:base+sig*qn+hi])
 			}
 			if g.SW > 1 {
 				interleave(dr, dst, g.SW)
