@@ -174,12 +174,12 @@ func (b *BatchNorm2d) forwardChannels(_, lo, hi int) {
 	relu := b.relu != nil
 	for ch := lo; ch < hi; ch++ {
 		if b.batchStats {
-			s0, _ := planeMoments(b.in[ch*hw:(ch+1)*hw], 0, nil)
+			s0, _ := planeMoments(b.in[ch*hw:(ch+1)*hw], 0)
 			k := float32(s0 / float64(hw))
 			var s, sq float64
 			for i := range n {
 				off := (i*c + ch) * hw
-				ds, dsq := planeMoments(b.in[off:off+hw], k, nextPlane(b.in, off, c*hw, hw))
+				ds, dsq := planeMoments(b.in[off:off+hw], k)
 				s += ds
 				sq += dsq
 			}
@@ -266,8 +266,7 @@ func (b *BatchNorm2d) backwardChannels(_, lo, hi int) {
 		var sg, sgx float64
 		for i := range n {
 			off := (i*c + ch) * hw
-			a, bx := planeGradSums(b.grad[off:off+hw], b.in[off:off+hw], mu32, s, t, relu,
-				nextPlane(b.grad, off, c*hw, hw), nextPlane(b.in, off, c*hw, hw))
+			a, bx := planeGradSums(b.grad[off:off+hw], b.in[off:off+hw], mu32, s, t, relu)
 			sg += a
 			sgx += bx
 		}
@@ -288,16 +287,6 @@ func (b *BatchNorm2d) backwardChannels(_, lo, hi int) {
 			planeGradInput(b.out[off:off+hw], b.grad[off:off+hw], b.in[off:off+hw], a32, c0, k, mu32, s, t, relu)
 		}
 	}
-}
-
-// nextPlane returns the plane a channel loop reads after the one at off
-// (the same channel of the next image, step values on), or nil past the
-// end of t.
-func nextPlane(t []float32, off, step, hw int) []float32 {
-	if o := off + step; o+hw <= len(t) {
-		return t[o : o+hw]
-	}
-	return nil
 }
 
 // checkState verifies that the parameters and buffers still have C

@@ -26,25 +26,13 @@ import (
 // useVec reports whether the plane kernels run the assembly.
 func useVec() bool { return haveVec && asm.UsingAsm() }
 
-// planeMoments returns Σ (x − k) and Σ (x − k)²; see moments64. The AVX2
-// kernel prefetches len(x) values of next (the plane the caller reads
-// next; may be empty) meanwhile.
-func planeMoments(x []float32, k float32, next []float32) (s, sq float64) {
+// planeMoments returns Σ (x − k) and Σ (x − k)²; see moments64.
+func planeMoments(x []float32, k float32) (s, sq float64) {
 	if len(x) > 0 && useVec() {
-		s32, sq32 := momentsAVX2(&x[0], len(x), k, prefetchAddr(next, x))
+		s32, sq32 := momentsAVX2(&x[0], len(x), k)
 		return float64(s32), float64(sq32)
 	}
 	return moments64(x, float64(k))
-}
-
-// prefetchAddr is the address a kernel prefetches from: next's first
-// value, or cur's when next is empty (prefetching what is being read
-// anyway).
-func prefetchAddr(next, cur []float32) *float32 {
-	if len(next) > 0 {
-		return &next[0]
-	}
-	return &cur[0]
 }
 
 // planeNormalize sets y = (x − mu)·s + t, clamped at 0 with relu.
@@ -66,17 +54,14 @@ func planeNormalize(y, x []float32, mu, s, t float32, relu bool) {
 // planeGradSums returns Σ g and Σ g·(x − mu) for a BatchNorm2d whose
 // forward computed bnOut(x, mu, s, t); with relu, g is masked where the
 // ReLU after it passed, recomputed from x (see gradSumsReLU).
-//
-// The AVX2 kernel prefetches the planes nextG and nextX (may be empty)
-// meanwhile, as planeMoments does.
-func planeGradSums(g, x []float32, mu, s, t float32, relu bool, nextG, nextX []float32) (sg, sgx float64) {
+func planeGradSums(g, x []float32, mu, s, t float32, relu bool) (sg, sgx float64) {
 	if len(g) == 0 {
 		return 0, 0
 	}
 	x = x[:len(g)]
 	switch {
 	case useVec():
-		a, b := gradSumsAVX2(&g[0], &x[0], len(g), mu, s, t, relu, prefetchAddr(nextG, g), prefetchAddr(nextX, x))
+		a, b := gradSumsAVX2(&g[0], &x[0], len(g), mu, s, t, relu)
 		return float64(a), float64(b)
 	case relu:
 		return gradSumsReLU(g, x, mu, s, t)

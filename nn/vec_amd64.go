@@ -12,13 +12,13 @@ var haveVec = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 // element of slices of at least n elements.
 
 //go:noescape
-func momentsAVX2(x *float32, n int, k float32, pf *float32) (s, sq float32)
+func momentsAVX2(x *float32, n int, k float32) (s, sq float32)
 
 //go:noescape
 func normAVX2(y, x *float32, n int, mu, s, t float32, relu bool)
 
 //go:noescape
-func gradSumsAVX2(gr, x *float32, n int, mu, s, t float32, relu bool, pg, px *float32) (sg, sgx float32)
+func gradSumsAVX2(gr, x *float32, n int, mu, s, t float32, relu bool) (sg, sgx float32)
 
 //go:noescape
 func gradInputAVX2(dx, gr, x *float32, n int, a, c0, k, mu, s, t float32, relu bool)

@@ -23,18 +23,13 @@
 	VMOVSHDUP    X, T     \
 	VADDSS       T, X, X
 
-// func momentsAVX2(x *float32, n int, k float32, pf *float32) (s, sq float32)
+// func momentsAVX2(x *float32, n int, k float32) (s, sq float32)
 //
 //	for i < n { d := x[i] − k; s += d; sq += d·d }
-//
-// and the n values from pf (the next plane a channel loop reads, which the
-// hardware prefetcher does not see coming: planes of a channel lie C·H·W
-// apart, on other pages) are prefetched meanwhile.
-TEXT ·momentsAVX2(SB), NOSPLIT, $0-40
+TEXT ·momentsAVX2(SB), NOSPLIT, $0-32
 	MOVQ         x+0(FP), SI
 	MOVQ         n+8(FP), CX
 	VBROADCASTSS k+16(FP), Y15
-	MOVQ         pf+24(FP), R8
 	VXORPS       Y0, Y0, Y0   // Σd, four partial sums Y0..Y3
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -47,9 +42,6 @@ TEXT ·momentsAVX2(SB), NOSPLIT, $0-40
 mom_loop32:
 	CMPQ   CX, $32
 	JLT    mom_loop8
-	PREFETCHT0 (R8)
-	PREFETCHT0 64(R8)
-	ADDQ       $128, R8
 	VMOVUPS (SI), Y8
 	VMOVUPS 32(SI), Y9
 	VMOVUPS 64(SI), Y10
@@ -109,8 +101,8 @@ mom_loop1:
 	JNE    mom_loop1
 
 mom_done:
-	VMOVSS X0, s+32(FP)
-	VMOVSS X4, sq+36(FP)
+	VMOVSS X0, s+24(FP)
+	VMOVSS X4, sq+28(FP)
 	VZEROUPPER
 	RET
 
@@ -217,13 +209,10 @@ norm_done:
 // is exactly where the ReLU passed, and the backward reads two streams
 // (dy, x) instead of three.
 
-// func gradSumsAVX2(gr, x *float32, n int, mu, s, t float32, relu bool, pg, px *float32) (sg, sgx float32)
+// func gradSumsAVX2(gr, x *float32, n int, mu, s, t float32, relu bool) (sg, sgx float32)
 //
 //	for i < n { d := x[i] − mu; gi := gr[i], or 0 when relu and d·s + t ≤ 0; sg += gi; sgx += gi·d }
-//
-// prefetching n values from pg and px (the next planes) meanwhile, as
-// momentsAVX2 does.
-TEXT ·gradSumsAVX2(SB), NOSPLIT, $0-64
+TEXT ·gradSumsAVX2(SB), NOSPLIT, $0-48
 	MOVQ         gr+0(FP), SI
 	MOVQ         x+8(FP), BX
 	MOVQ         n+16(FP), CX
@@ -231,8 +220,6 @@ TEXT ·gradSumsAVX2(SB), NOSPLIT, $0-64
 	VBROADCASTSS s+28(FP), Y13
 	VBROADCASTSS t+32(FP), Y12
 	MOVBLZX      relu+36(FP), DX
-	MOVQ         pg+40(FP), R8
-	MOVQ         px+48(FP), R9
 	VXORPS       Y14, Y14, Y14
 	VXORPS       Y0, Y0, Y0 // Σg, Y0 Y1
 	VXORPS       Y1, Y1, Y1
@@ -242,10 +229,6 @@ TEXT ·gradSumsAVX2(SB), NOSPLIT, $0-64
 gs_loop16:
 	CMPQ    CX, $16
 	JLT     gs_loop8
-	PREFETCHT0 (R8)
-	PREFETCHT0 (R9)
-	ADDQ       $64, R8
-	ADDQ       $64, R9
 	VMOVUPS (SI), Y8
 	VMOVUPS 32(SI), Y9
 	VMOVUPS (BX), Y10
@@ -326,8 +309,8 @@ gs_sum1:
 	JNE    gs_loop1
 
 gs_done:
-	VMOVSS X0, sg+56(FP)
-	VMOVSS X4, sgx+60(FP)
+	VMOVSS X0, sg+40(FP)
+	VMOVSS X4, sgx+44(FP)
 	VZEROUPPER
 	RET
 

@@ -8,11 +8,11 @@ package nn
 
 const haveVec = false
 
-func momentsAVX2(*float32, int, float32, *float32) (s, sq float32) { panic("nn: no assembly") }
-func normAVX2(_, _ *float32, _ int, _, _, _ float32, _ bool)       { panic("nn: no assembly") }
-func maskAVX2(_, _, _ *float32, _ int)                             { panic("nn: no assembly") }
+func momentsAVX2(*float32, int, float32) (s, sq float32)     { panic("nn: no assembly") }
+func normAVX2(_, _ *float32, _ int, _, _, _ float32, _ bool) { panic("nn: no assembly") }
+func maskAVX2(_, _, _ *float32, _ int)                       { panic("nn: no assembly") }
 
-func gradSumsAVX2(_, _ *float32, _ int, _, _, _ float32, _ bool, _, _ *float32) (sg, sgx float32) {
+func gradSumsAVX2(_, _ *float32, _ int, _, _, _ float32, _ bool) (sg, sgx float32) {
 	panic("nn: no assembly")
 }
 
