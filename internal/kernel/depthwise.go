@@ -199,7 +199,7 @@ func (k *Depthwise) dxPlanes(part, lo, hi int) {
 				if j == 0 {
 					clear(k.des[part])
 				}
-				directPlaneDXDe(g, dy, k.des[part], w)
+				directPlaneDX(g, dy, k.des[part], w)
 				if j == k.mult-1 {
 					for ih := range g.H {
 						interleave(dx[ih*g.W:(ih+1)*g.W], k.des[part][ih*g.W:(ih+1)*g.W], g.SW)
@@ -233,7 +233,7 @@ func (k *Depthwise) dwChannels(part, lo, hi int) {
 			continue
 		}
 		k.dwChannel(part, m, c, k.mode == Depthwise3x3S2)
-		if k.mode == Depthwise3x3S2 && !finite64(a) {
+		if k.mode == Depthwise3x3S2 && !finite(a) {
 			// The upsampled zeros also meet input values no tap reads in
 			// the true sum: with a NaN or ±Inf there, the sums are NaN
 			// where the true gradient may be finite. Redo the channel
@@ -285,7 +285,7 @@ func (k *Depthwise) dwChannel(part, m, c int, upsampled bool) {
 			for ih := range g.H {
 				deinterleave(xd[ih*g.W:(ih+1)*g.W], x[ih*g.W:(ih+1)*g.W], g.SW)
 			}
-			directPlaneDWDe(g, xd, dy, a)
+			directPlaneDW(g, xd, dy, a)
 		default:
 			directPlaneDW(g, x, dy, a)
 		}
@@ -293,19 +293,9 @@ func (k *Depthwise) dwChannel(part, m, c int, upsampled bool) {
 }
 
 // finite reports whether every value of s is finite (not NaN or ±Inf).
-func finite(s []float32) bool {
+func finite[T float32 | float64](s []T) bool {
 	for _, v := range s {
 		if v-v != 0 { // NaN − NaN and Inf − Inf are NaN
-			return false
-		}
-	}
-	return true
-}
-
-// finite64 is finite for float64.
-func finite64(s []float64) bool {
-	for _, v := range s {
-		if v-v != 0 {
 			return false
 		}
 	}
@@ -566,72 +556,11 @@ func directPlane(g geom.Conv, x, y, w []float32, bias float32) {
 	}
 }
 
-// directPlaneDX adds to dx the input gradient of one plane: the transpose of
-// directPlane, scattering each dy row through every tap.
-func directPlaneDX(g geom.Conv, dy, dx, w []float32) {
-	for oh := range g.OH {
-		dr := dy[oh*g.OW : (oh+1)*g.OW]
-		for i := range g.KH {
-			ih := oh*g.SH - g.PadT + i*g.DH
-			if ih < 0 || ih >= g.H {
-				continue
-			}
-			xr := dx[ih*g.W : (ih+1)*g.W]
-			for j := range g.KW {
-				off := j*g.DW - g.PadL
-				lo, hi := tapRange(g.SW, off, g.W, g.OW)
-				if lo >= hi {
-					continue
-				}
-				wv := w[i*g.KW+j]
-				if g.SW == 1 {
-					asm.Axpy(wv, dr[lo:hi], xr[lo+off:hi+off])
-					continue
-				}
-				for ow := lo; ow < hi; ow++ {
-					xr[ow*g.SW+off] += wv * dr[ow]
-				}
-			}
-		}
-	}
-}
-
-// directPlaneDW adds to acc[i·KW + j] the weight gradient of one plane:
-// per output row and tap, the dot product of the dy row with the input
-// segment the tap reads.
-func directPlaneDW(g geom.Conv, x, dy []float32, acc []float64) {
-	for oh := range g.OH {
-		dr := dy[oh*g.OW : (oh+1)*g.OW]
-		for i := range g.KH {
-			ih := oh*g.SH - g.PadT + i*g.DH
-			if ih < 0 || ih >= g.H {
-				continue
-			}
-			xr := x[ih*g.W : (ih+1)*g.W]
-			for j := range g.KW {
-				off := j*g.DW - g.PadL
-				lo, hi := tapRange(g.SW, off, g.W, g.OW)
-				if lo >= hi {
-					continue
-				}
-				var s float32
-				if g.SW == 1 {
-					s = asm.Dot(dr[lo:hi], xr[lo+off:hi+off])
-				} else {
-					for ow := lo; ow < hi; ow++ {
-						s += dr[ow] * xr[ow*g.SW+off]
-					}
-				}
-				acc[i*g.KW+j] += float64(s)
-			}
-		}
-	}
-}
-
-// directPlaneDXDe is directPlaneDX (SW > 1) into dxd, the input gradient
-// plane with deinterleaved rows (see deinterleave): every tap of an output
-// row adds to one contiguous run of a phase, one axpy.
-func directPlaneDXDe(g geom.Conv, dy, dxd, w []float32) {
+// directPlaneDX adds to dxd the input gradient of one plane, the transpose
+// of directPlane, with the rows of dxd deinterleaved into their SW phases
+// (see deinterleave; at SW = 1 that is the plain plane): every tap of an
+// output row adds to one contiguous run of a phase, one axpy.
+func directPlaneDX(g geom.Conv, dy, dxd, w []float32) {
 	for oh := range g.OH {
 		dr := dy[oh*g.OW : (oh+1)*g.OW]
 		for i := range g.KH {
@@ -653,9 +582,11 @@ func directPlaneDXDe(g geom.Conv, dy, dxd, w []float32) {
 	}
 }
 
-// directPlaneDWDe is directPlaneDW (SW > 1) on xd, the input plane with
-// deinterleaved rows: one vector dot product per output row and tap.
-func directPlaneDWDe(g geom.Conv, xd, dy []float32, acc []float64) {
+// directPlaneDW adds to acc[i·KW + j] the weight gradient of one plane:
+// per output row and tap, the dot product of the dy row with the run of
+// the input row it reads, on xd, the input plane with rows deinterleaved
+// into their SW phases (the plain plane at SW = 1).
+func directPlaneDW(g geom.Conv, xd, dy []float32, acc []float64) {
 	for oh := range g.OH {
 		dr := dy[oh*g.OW : (oh+1)*g.OW]
 		for i := range g.KH {
