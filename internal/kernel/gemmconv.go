@@ -163,7 +163,9 @@ type Pointwise struct {
 // dot products: each weight row is read from memory once and then from L1
 // for the other images, while the GEMM path repacks the whole weight
 // matrix on every call (training may change it) and pads N to a 16-wide
-// panel — 8× the memory traffic of a 1024→1000 layer at batch 1.
+// panel. Measured on the FC anchor (1024→1000): batch 1 0.475 → 0.051 ms,
+// batch 8 0.39 → 0.24 ms. The bound itself is not tuned: it is one GEMM
+// panel, past which the batched GEMM uses every packed column.
 const gemvMaxN = 16
 
 // PointwiseGEMV reports whether NewPointwise runs the forward pass of the

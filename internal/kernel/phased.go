@@ -49,7 +49,8 @@ type phased struct {
 }
 
 // Phased mode limits. phasedCols is the number of GEMM columns a work item
-// aims for (about 6 panels of 16 per thread and cache block);
+// aims for (64 panels of 16; the GEMM stays near its peak from about 500
+// columns, see im2colFloats, and the value is not tuned further);
 // phasedFloats bounds the column buffer at 4 MiB, which with the L3 of
 // this class of machine (≥ 16 MiB) still streams from cache;
 // phasedMaxStride bounds the number of phases (see setupPhased).
@@ -238,8 +239,8 @@ func (k *Im2col) forwardPhased(part, lo, hi int) {
 		ld := cnt * k.p
 		if th > 1 {
 			// Fewer items than threads: the GEMM runs on the whole team,
-			// and so do the copies around it (they are a third of the time
-			// of a convolution with few input channels).
+			// and so do the copies around it, which would otherwise run
+			// on the caller alone while the other threads wait.
 			ph.fq, ph.fcol, ph.fld, ph.fy, ph.fgi, ph.fn0 = q, col, ld, yb, gi, n0
 			for i := range cnt {
 				ph.fx, ph.fi = k.xg(k.x, n0+i, gi), i
