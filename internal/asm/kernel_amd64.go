@@ -72,15 +72,19 @@ func sgemm6x8AVX2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, be
 //go:noescape
 func packPanelNRTransAVX2(kc int, dst, src *float32, ld int)
 
-// deinterleave2AVX2: even[i] = src[2i], odd[i] = src[2i+1] for i < n (n ≥ 4).
+// deinterleave2RowsAVX2: for r < rows, i < n (n ≥ 4): even[r·ds+i] =
+// src[r·ss+2i], odd[r·ds+i] = src[r·ss+2i+1], and even[r·ds+n] =
+// src[r·ss+2n] when extra = 1.
 //
 //go:noescape
-func deinterleave2AVX2(even, odd, src *float32, n int)
+func deinterleave2RowsAVX2(even, odd, src *float32, n, extra, rows, sstride, dstride int)
 
-// interleave2AVX2: dst[2i] = even[i], dst[2i+1] = odd[i] for i < n (n ≥ 4).
+// interleave2RowsAVX2: the inverse of deinterleave2RowsAVX2, dst[r·ds+2i] =
+// even[r·ss+i], dst[r·ds+2i+1] = odd[r·ss+i] (and dst[r·ds+2n] = even[r·ss+n]
+// when extra = 1).
 //
 //go:noescape
-func interleave2AVX2(dst, even, odd *float32, n int)
+func interleave2RowsAVX2(dst, even, odd *float32, n, extra, rows, dstride, sstride int)
 
 // copyRowsAVX2: dst[r·n + j] = src[r·stride + j] for r < rows, j < n (n ≥ 1);
 // the first plain rows of n < 8 values as one unmasked vector each (see

@@ -70,12 +70,16 @@ func packPanelNRTransAVX2(kc int, dst, src *float32, ld int) {
 	}
 }
 
-func deinterleave2AVX2(even, odd, src *float32, n int) {
-	deinterleave2Generic(unsafe.Slice(even, n), unsafe.Slice(odd, n), unsafe.Slice(src, 2*n))
+func deinterleave2RowsAVX2(even, odd, src *float32, n, extra, rows, sstride, dstride int) {
+	w := 2*n + extra
+	deinterleave2RowsGeneric(unsafe.Slice(even, (rows-1)*dstride+n+extra), unsafe.Slice(odd, (rows-1)*dstride+n),
+		unsafe.Slice(src, (rows-1)*sstride+w), n+extra, n, rows, sstride, dstride)
 }
 
-func interleave2AVX2(dst, even, odd *float32, n int) {
-	interleave2Generic(unsafe.Slice(dst, 2*n), unsafe.Slice(even, n), unsafe.Slice(odd, n))
+func interleave2RowsAVX2(dst, even, odd *float32, n, extra, rows, dstride, sstride int) {
+	w := 2*n + extra
+	interleave2RowsGeneric(unsafe.Slice(dst, (rows-1)*dstride+w), unsafe.Slice(even, (rows-1)*sstride+n+extra),
+		unsafe.Slice(odd, (rows-1)*sstride+n), n+extra, n, rows, dstride, sstride)
 }
 
 func copyRowsAVX2(dst, src *float32, rows, n, stride, _ int) {

@@ -4,35 +4,67 @@ package asm
 // even[i] = src[2i], odd[i] = src[2i+1]. It needs len(src) =
 // len(even) + len(odd) and len(odd) ≤ len(even) ≤ len(odd) + 1.
 func Deinterleave2(even, odd, src []float32) {
-	n := len(odd)
-	if len(even) < n || len(even) > n+1 || len(src) != len(even)+n {
+	if len(even) < len(odd) || len(even) > len(odd)+1 || len(src) != len(even)+len(odd) {
 		panic("asm: Deinterleave2: bad lengths")
 	}
-	if useAsm.Load() && n >= 4 {
-		deinterleave2AVX2(&even[0], &odd[0], &src[0], n)
-		if len(even) > n {
-			even[n] = src[2*n]
-		}
-		return
-	}
-	deinterleave2Generic(even, odd, src)
+	Deinterleave2Rows(even, odd, src, len(even), len(odd), 1, 0, 0)
 }
 
 // Interleave2 is the inverse of Deinterleave2: dst[2i] = even[i],
 // dst[2i+1] = odd[i], with the same length rules.
 func Interleave2(dst, even, odd []float32) {
-	n := len(odd)
-	if len(even) < n || len(even) > n+1 || len(dst) != len(even)+n {
+	if len(even) < len(odd) || len(even) > len(odd)+1 || len(dst) != len(even)+len(odd) {
 		panic("asm: Interleave2: bad lengths")
 	}
-	if useAsm.Load() && n >= 4 {
-		interleave2AVX2(&dst[0], &even[0], &odd[0], n)
-		if len(even) > n {
-			dst[2*n] = even[n]
-		}
+	Interleave2Rows(dst, even, odd, len(even), len(odd), 1, 0, 0)
+}
+
+// Deinterleave2Rows is Deinterleave2 over rows rows at once: row r of src
+// (ne + no values from r·sstride) is split into ne even values at
+// even[r·dstride:] and no odd values at odd[r·dstride:]
+// (no ≤ ne ≤ no + 1). It is the phase split of a whole plane of a
+// stride-2 convolution in one call, without a call per row.
+func Deinterleave2Rows(even, odd, src []float32, ne, no, rows, sstride, dstride int) {
+	checkRows2("Deinterleave2Rows", even, odd, src, ne, no, rows, sstride, dstride)
+	if rows == 0 || ne == 0 {
 		return
 	}
-	interleave2Generic(dst, even, odd)
+	if useAsm.Load() && no >= 4 {
+		deinterleave2RowsAVX2(&even[0], &odd[0], &src[0], no, ne-no, rows, sstride, dstride)
+		return
+	}
+	deinterleave2RowsGeneric(even, odd, src, ne, no, rows, sstride, dstride)
+}
+
+// Interleave2Rows is the inverse of Deinterleave2Rows: row r of dst (ne +
+// no values from r·dstride) interleaves even[r·sstride:] and
+// odd[r·sstride:].
+func Interleave2Rows(dst, even, odd []float32, ne, no, rows, dstride, sstride int) {
+	checkRows2("Interleave2Rows", even, odd, dst, ne, no, rows, dstride, sstride)
+	if rows == 0 || ne == 0 {
+		return
+	}
+	if useAsm.Load() && no >= 4 {
+		interleave2RowsAVX2(&dst[0], &even[0], &odd[0], no, ne-no, rows, dstride, sstride)
+		return
+	}
+	interleave2RowsGeneric(dst, even, odd, ne, no, rows, dstride, sstride)
+}
+
+// checkRows2 panics unless the slices hold rows rows of the given strides:
+// whole rows of ne + no values in whole (stride wstride) and of ne and no
+// values in even and odd (stride hstride).
+func checkRows2(name string, even, odd, whole []float32, ne, no, rows, wstride, hstride int) {
+	if ne < no || ne > no+1 || rows < 0 || wstride < 0 || hstride < 0 {
+		panic("asm: " + name + ": bad lengths")
+	}
+	if rows == 0 || ne == 0 {
+		return
+	}
+	if (rows > 1 && (wstride < ne+no || hstride < ne)) ||
+		len(whole) < (rows-1)*wstride+ne+no || len(even) < (rows-1)*hstride+ne || len(odd) < (rows-1)*hstride+no {
+		panic("asm: " + name + ": slices too short for the rows")
+	}
 }
 
 // Deinterleave2Generic is the pure-Go twin of Deinterleave2.
@@ -40,7 +72,7 @@ func Deinterleave2Generic(even, odd, src []float32) {
 	if len(even) < len(odd) || len(even) > len(odd)+1 || len(src) != len(even)+len(odd) {
 		panic("asm: Deinterleave2Generic: bad lengths")
 	}
-	deinterleave2Generic(even, odd, src)
+	deinterleave2RowsGeneric(even, odd, src, len(even), len(odd), 1, 0, 0)
 }
 
 // Interleave2Generic is the pure-Go twin of Interleave2.
@@ -48,28 +80,32 @@ func Interleave2Generic(dst, even, odd []float32) {
 	if len(even) < len(odd) || len(even) > len(odd)+1 || len(dst) != len(even)+len(odd) {
 		panic("asm: Interleave2Generic: bad lengths")
 	}
-	interleave2Generic(dst, even, odd)
+	interleave2RowsGeneric(dst, even, odd, len(even), len(odd), 1, 0, 0)
 }
 
-func deinterleave2Generic(even, odd, src []float32) {
-	odd = odd[:len(src)/2]
-	for i := range odd {
-		even[i] = src[2*i]
-		odd[i] = src[2*i+1]
-	}
-	if len(src)%2 == 1 {
-		even[len(odd)] = src[len(src)-1]
+func deinterleave2RowsGeneric(even, odd, src []float32, ne, no, rows, sstride, dstride int) {
+	for r := range rows {
+		s, e, o := src[r*sstride:][:ne+no], even[r*dstride:][:ne], odd[r*dstride:][:no]
+		for i := range o {
+			e[i] = s[2*i]
+			o[i] = s[2*i+1]
+		}
+		if ne > no {
+			e[no] = s[2*no]
+		}
 	}
 }
 
-func interleave2Generic(dst, even, odd []float32) {
-	odd = odd[:len(dst)/2]
-	for i := range odd {
-		dst[2*i] = even[i]
-		dst[2*i+1] = odd[i]
-	}
-	if len(dst)%2 == 1 {
-		dst[len(dst)-1] = even[len(odd)]
+func interleave2RowsGeneric(dst, even, odd []float32, ne, no, rows, dstride, sstride int) {
+	for r := range rows {
+		d, e, o := dst[r*dstride:][:ne+no], even[r*sstride:][:ne], odd[r*sstride:][:no]
+		for i := range o {
+			d[2*i] = e[i]
+			d[2*i+1] = o[i]
+		}
+		if ne > no {
+			d[2*no] = e[no]
+		}
 	}
 }
 

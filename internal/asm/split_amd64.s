@@ -3,20 +3,41 @@
 #include "textflag.h"
 
 // Stride-2 deinterleave and interleave (the phase split of strided
-// convolutions): 8 pairs per iteration, then one block of 4 pairs if 4 or
-// more are left, then — when pairs are still left — the last 4 pairs again
-// (they overlap pairs already written, with the same values), so any
-// n ≥ 4 is done without a scalar tail. The Go wrappers in split.go handle
-// n < 4 and the odd element.
-
-// func deinterleave2AVX2(even, odd, src *float32, n int)
+// convolutions), a block of rows per call: 8 pairs per iteration, then one
+// block of 4 pairs if 4 or more are left, then — when pairs are still left
+// — the last 4 pairs again (they overlap pairs already written, with the
+// same values), so any n ≥ 4 is done without a scalar tail; the odd last
+// value of a row of 2n+1 values is one scalar move. The Go wrappers in
+// split.go handle n < 4. Row r of the source starts sstride bytes after
+// row r−1, rows of the even and odd halves dstride bytes apart.
 //
-//	for i < n (n ≥ 4): even[i] = src[2i]; odd[i] = src[2i+1]
-TEXT ·deinterleave2AVX2(SB), NOSPLIT, $0-32
-	MOVQ even+0(FP), DI
-	MOVQ odd+8(FP), DX
-	MOVQ src+16(FP), SI
-	MOVQ n+24(FP), CX
+// Registers: R8/R9/R10 the current even, odd and source rows, R11 rows
+// left, R12 n, R13 sstride, AX dstride, BX the odd-length flag; the row
+// body walks DI/DX/SI with CX pairs left.
+
+// func deinterleave2RowsAVX2(even, odd, src *float32, n, extra, rows, sstride, dstride int)
+//
+//	for r < rows, i < n (n ≥ 4): even[r·ds + i] = src[r·ss + 2i]; odd[r·ds + i] = src[r·ss + 2i + 1]
+//	and even[r·ds + n] = src[r·ss + 2n] when extra = 1
+TEXT ·deinterleave2RowsAVX2(SB), NOSPLIT, $0-64
+	MOVQ even+0(FP), R8
+	MOVQ odd+8(FP), R9
+	MOVQ src+16(FP), R10
+	MOVQ n+24(FP), R12
+	MOVQ extra+32(FP), BX
+	MOVQ rows+40(FP), R11
+	MOVQ sstride+48(FP), R13
+	MOVQ dstride+56(FP), AX
+	SHLQ $2, R13
+	SHLQ $2, AX
+
+split_row:
+	TESTQ R11, R11
+	JEQ   split_ret
+	MOVQ  R8, DI
+	MOVQ  R9, DX
+	MOVQ  R10, SI
+	MOVQ  R12, CX
 
 split_loop:
 	CMPQ    CX, $8
@@ -43,7 +64,7 @@ split_done:
 
 split_last:
 	TESTQ   CX, CX
-	JEQ     split_ret
+	JEQ     split_odd
 	SUBQ    $4, CX                // back up 4 − CX pairs: the last 4 pairs
 	SHLQ    $2, CX                // CX = −(4 − left)·4 bytes
 	ADDQ    CX, DI
@@ -51,6 +72,19 @@ split_last:
 	ADDQ    CX, SI
 	ADDQ    CX, SI
 	CALL    split4<>(SB)
+
+split_odd:
+	TESTQ BX, BX
+	JEQ   split_next
+	MOVSS (R10)(R12*8), X0        // src[2n]
+	MOVSS X0, (R8)(R12*4)         // even[n]
+
+split_next:
+	ADDQ R13, R10
+	ADDQ AX, R8
+	ADDQ AX, R9
+	DECQ R11
+	JMP  split_row
 
 split_ret:
 	VZEROUPPER
@@ -70,14 +104,32 @@ TEXT split4<>(SB), NOSPLIT, $0
 	ADDQ    $16, DX
 	RET
 
-// func interleave2AVX2(dst, even, odd *float32, n int)
+// func interleave2RowsAVX2(dst, even, odd *float32, n, extra, rows, dstride, sstride int)
 //
-//	for i < n (n ≥ 4): dst[2i] = even[i]; dst[2i+1] = odd[i]
-TEXT ·interleave2AVX2(SB), NOSPLIT, $0-32
-	MOVQ dst+0(FP), DI
-	MOVQ even+8(FP), SI
-	MOVQ odd+16(FP), DX
-	MOVQ n+24(FP), CX
+//	for r < rows, i < n (n ≥ 4): dst[r·ds + 2i] = even[r·ss + i]; dst[r·ds + 2i + 1] = odd[r·ss + i]
+//	and dst[r·ds + 2n] = even[r·ss + n] when extra = 1
+//
+// Registers as in deinterleave2RowsAVX2, with R8 the destination row and
+// R9/R10 the even and odd rows (SI/DX in the row body).
+TEXT ·interleave2RowsAVX2(SB), NOSPLIT, $0-64
+	MOVQ dst+0(FP), R8
+	MOVQ even+8(FP), R9
+	MOVQ odd+16(FP), R10
+	MOVQ n+24(FP), R12
+	MOVQ extra+32(FP), BX
+	MOVQ rows+40(FP), R11
+	MOVQ dstride+48(FP), R13
+	MOVQ sstride+56(FP), AX
+	SHLQ $2, R13
+	SHLQ $2, AX
+
+merge_row:
+	TESTQ R11, R11
+	JEQ   merge_ret
+	MOVQ  R8, DI
+	MOVQ  R9, SI
+	MOVQ  R10, DX
+	MOVQ  R12, CX
 
 merge_loop:
 	CMPQ       CX, $8
@@ -104,14 +156,27 @@ merge_done:
 
 merge_last:
 	TESTQ CX, CX
-	JEQ   merge_ret
-	SUBQ  $4, CX  // back up to the last 4 pairs, as in deinterleave2AVX2
+	JEQ   merge_odd
+	SUBQ  $4, CX  // back up to the last 4 pairs, as in deinterleave2RowsAVX2
 	SHLQ  $2, CX
 	ADDQ  CX, SI
 	ADDQ  CX, DX
 	ADDQ  CX, DI
 	ADDQ  CX, DI
 	CALL  merge4<>(SB)
+
+merge_odd:
+	TESTQ BX, BX
+	JEQ   merge_next
+	MOVSS (R9)(R12*4), X0         // even[n]
+	MOVSS X0, (R8)(R12*8)         // dst[2n]
+
+merge_next:
+	ADDQ R13, R8
+	ADDQ AX, R9
+	ADDQ AX, R10
+	DECQ R11
+	JMP  merge_row
 
 merge_ret:
 	VZEROUPPER

@@ -113,3 +113,60 @@ func TestDot2x4(t *testing.T) {
 		}
 	})
 }
+
+// TestDeinterleave2Rows checks the row-block forms against the definition
+// for row widths 1–40, 1–4 rows and padded strides, with guard values in
+// every gap between rows and after the last row.
+func TestDeinterleave2Rows(t *testing.T) {
+	const guard = -7
+	impls(t, func(t *testing.T) {
+		for w := 1; w <= 40; w++ {
+			ne, no := (w+1)/2, w/2
+			for rows := 1; rows <= 4; rows++ {
+				for _, gap := range []int{0, 3} {
+					ss, ds := w+gap, ne+gap
+					src := make([]float32, (rows-1)*ss+w)
+					for i := range src {
+						src[i] = float32(i + 1)
+					}
+					even, odd := make([]float32, rows*ds+1), make([]float32, rows*ds+1)
+					for i := range even {
+						even[i], odd[i] = guard, guard
+					}
+					Deinterleave2Rows(even, odd, src, ne, no, rows, ss, ds)
+					for i := range even {
+						r, c := i/ds, i%ds
+						want := float32(guard)
+						if r < rows && c < ne {
+							want = src[r*ss+2*c]
+						}
+						if even[i] != want {
+							t.Fatalf("w %d rows %d gap %d: even[%d] = %v, want %v", w, rows, gap, i, even[i], want)
+						}
+						want = guard
+						if r < rows && c < no {
+							want = src[r*ss+2*c+1]
+						}
+						if odd[i] != want {
+							t.Fatalf("w %d rows %d gap %d: odd[%d] = %v, want %v", w, rows, gap, i, odd[i], want)
+						}
+					}
+					dst := make([]float32, rows*ss+1)
+					for i := range dst {
+						dst[i] = guard
+					}
+					Interleave2Rows(dst, even, odd, ne, no, rows, ss, ds)
+					for i := range dst {
+						want := float32(guard)
+						if r, c := i/ss, i%ss; r < rows && c < w {
+							want = src[i]
+						}
+						if dst[i] != want {
+							t.Fatalf("w %d rows %d gap %d: interleaved[%d] = %v, want %v", w, rows, gap, i, dst[i], want)
+						}
+					}
+				}
+			}
+		}
+	})
+}

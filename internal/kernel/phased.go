@@ -154,9 +154,21 @@ func (k *Im2col) phasedItem(it int) (gi, n0, cnt int) {
 // fillPhases writes the phase planes of the C/G input planes x into q.
 // Only the values that come from x are written: the positions of the
 // padding are the same for every image and stay zero from allocation on.
-// A strided input row is split by Deinterleave2 (stride 2) or through de
-// (W values; other strides) into its phase rows.
+// Stride-2 rows are split by one Deinterleave2Rows call per channel and
+// row phase, other strides through de (W values) row by row.
 func (k *Im2col) fillPhases(q, x, de []float32) { k.fillPhaseRange(q, x, de, 0, k.g.CG()) }
+
+// phaseRows returns the input rows of row phase ρ: the first r0 (−1 when
+// there is none), how many there are (every SH-th row from r0) and their
+// phase row u0 = (r0 + PadT)/SH.
+func (k *Im2col) phaseRows(rho int) (r0, count, u0 int) {
+	g := k.g
+	r0 = ((rho-g.PadT)%g.SH + g.SH) % g.SH
+	if r0 >= g.H {
+		return -1, 0, 0
+	}
+	return r0, (g.H - r0 + g.SH - 1) / g.SH, (r0 + g.PadT) / g.SH
+}
 
 // fillPhaseRange is fillPhases for input channels [c0, c1).
 func (k *Im2col) fillPhaseRange(q, x, de []float32, c0, c1 int) {
@@ -165,24 +177,31 @@ func (k *Im2col) fillPhaseRange(q, x, de []float32, c0, c1 int) {
 	se := g.PadL % g.SW // the column phase of input column 0
 	for c := c0; c < c1; c++ {
 		xc := x[c*hw : (c+1)*hw]
-		for r := range g.H {
-			u, rho := (r+g.PadT)/g.SH, (r+g.PadT)%g.SH
-			base := (c*g.SH+rho)*g.SW*qn + u*ph.wq
-			xr := xc[r*g.W : (r+1)*g.W]
+		for rho := range g.SH {
+			r0, count, u0 := k.phaseRows(rho)
+			if count == 0 {
+				continue
+			}
+			base := (c*g.SH+rho)*g.SW*qn + u0*ph.wq
 			switch g.SW {
 			case 1:
-				copy(q[base+g.PadL:][:g.W], xr)
+				for r := range count {
+					copy(q[base+r*ph.wq+g.PadL:][:g.W], xc[(r0+r*g.SH)*g.W:][:g.W])
+				}
 			case 2:
 				ne, le, lo := (g.W+1)/2, ph.sigLo[se], ph.sigLo[1-se]
-				asm.Deinterleave2(q[base+se*qn+le:][:ne], q[base+(1-se)*qn+lo:][:g.W-ne], xr)
+				asm.Deinterleave2Rows(q[base+se*qn+le:], q[base+(1-se)*qn+lo:], xc[r0*g.W:], ne, g.W-ne, count, g.SH*g.W, ph.wq)
 			default:
-				deinterleave(de[:g.W], xr, g.SW)
-				for sig, lo := range ph.sigLo {
-					// Columns v with 0 ≤ SW·v + σ − PadL < W, which are
-					// de[src + v] of the deinterleaved row.
-					hi, src := ph.sigHi[sig], ph.sigSrc[sig]
-					if lo < hi {
-						copy(q[base+sig*qn+lo:base+sig*qn+hi], de[src+lo:src+hi])
+				for r := range count {
+					deinterleave(de[:g.W], xc[(r0+r*g.SH)*g.W:][:g.W], g.SW)
+					b := base + r*ph.wq
+					for sig, lo := range ph.sigLo {
+						// Columns v with 0 ≤ SW·v + σ − PadL < W, which are
+						// de[src + v] of the deinterleaved row.
+						hi, src := ph.sigHi[sig], ph.sigSrc[sig]
+						if lo < hi {
+							copy(q[b+sig*qn+lo:b+sig*qn+hi], de[src+lo:src+hi])
+						}
 					}
 				}
 			}
@@ -346,36 +365,41 @@ func (k *Im2col) backwardPhased(part, lo, hi int) {
 }
 
 // drainPhases writes dx, the C/G input-gradient planes of one image, from
-// their phase planes gq (the inverse of fillPhases; padding dropped),
-// assembling each strided row deinterleaved in de first.
+// their phase planes gq (the inverse of fillPhases; padding dropped):
+// stride-2 rows by one Interleave2Rows call per channel and row phase,
+// other strides row by row, assembling each strided row deinterleaved in
+// de first.
 func (k *Im2col) drainPhases(dx, gq, de []float32) {
 	g, ph := k.g, &k.phased
 	hw, qn := g.H*g.W, ph.hq*ph.wq
+	se := g.PadL % g.SW
 	for c := range g.CG() {
 		dc := dx[c*hw : (c+1)*hw]
-		for r := range g.H {
-			u, rho := (r+g.PadT)/g.SH, (r+g.PadT)%g.SH
-			dr := dc[r*g.W : (r+1)*g.W]
-			if g.SW == 2 {
-				// The inverse of split2.
-				q := gq[(c*g.SH+rho)*g.SW*qn+u*ph.wq:]
-				se := g.PadL & 1
-				le, lo := ph.sigLo[se], ph.sigLo[1-se]
-				ne := (g.W + 1) / 2
-				asm.Interleave2(dr, q[se*qn+le:][:ne], q[(1-se)*qn+lo:][:g.W-ne])
+		for rho := range g.SH {
+			r0, count, u0 := k.phaseRows(rho)
+			if count == 0 {
 				continue
 			}
-			dst := dr
-			if g.SW > 1 {
-				dst = de[:g.W]
+			base := (c*g.SH+rho)*g.SW*qn + u0*ph.wq
+			if g.SW == 2 {
+				ne, le, lo := (g.W+1)/2, ph.sigLo[se], ph.sigLo[1-se]
+				asm.Interleave2Rows(dc[r0*g.W:], gq[base+se*qn+le:], gq[base+(1-se)*qn+lo:], ne, g.W-ne, count, g.SH*g.W, ph.wq)
+				continue
 			}
-			base := (c*g.SH+rho)*g.SW*qn + u*ph.wq
-			for sig, lo := range ph.sigLo {
-				hi, s := ph.sigHi[sig], ph.sigSrc[sig]
-				copy(dst[s+lo:s+hi], gq[base+sig*qn+lo:base+sig*qn+hi])
-			}
-			if g.SW > 1 {
-				interleave(dr, dst, g.SW)
+			for r := range count {
+				dr := dc[(r0+r*g.SH)*g.W:][:g.W]
+				dst := dr
+				if g.SW > 1 {
+					dst = de[:g.W]
+				}
+				b := base + r*ph.wq
+				for sig, lo := range ph.sigLo {
+					hi, s := ph.sigHi[sig], ph.sigSrc[sig]
+					copy(dst[s+lo:s+hi], gq[b+sig*qn+lo:b+sig*qn+hi])
+				}
+				if g.SW > 1 {
+					interleave(dr, dst, g.SW)
+				}
 			}
 		}
 	}
