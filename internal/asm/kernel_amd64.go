@@ -93,6 +93,12 @@ func interleave2RowsAVX2(dst, even, odd *float32, n, extra, rows, dstride, sstri
 //go:noescape
 func copyRowsAVX2(dst, src *float32, rows, n, stride, plain int)
 
+// addRowsAVX2: dst[r·stride + j] += src[r·n + j] for r < rows, j < n (n ≥ 1);
+// the first plain rows' tails as one unmasked 8-lane add (see the assembly).
+//
+//go:noescape
+func addRowsAVX2(dst, src *float32, rows, n, stride, plain int)
+
 // dot2x4AVX2: out[4i+j] = Σ_{t<k} w[i·ldw+t]·x[j·ldx+t] for i < 2, j < 4 (k a
 // multiple of 8).
 //

@@ -89,3 +89,7 @@ func copyRowsAVX2(dst, src *float32, rows, n, stride, _ int) {
 func dot2x4AVX2(w *float32, ldw int, x *float32, ldx int, k int, out *float32) {
 	dot2x4Generic((*[8]float32)(unsafe.Slice(out, 8)), unsafe.Slice(w, ldw+k), ldw, unsafe.Slice(x, 3*ldx+k), ldx, k)
 }
+
+func addRowsAVX2(dst, src *float32, rows, n, stride, _ int) {
+	addRowsGeneric(unsafe.Slice(dst, (rows-1)*stride+n), unsafe.Slice(src, rows*n), rows, n, stride)
+}

@@ -140,6 +140,96 @@ func CopyRows(dst, src []float32, rows, n, stride int) {
 	copyRowsGeneric(dst, src, rows, n, stride)
 }
 
+// CopyRuns is CopyRows for many runs of one source in one call: run t, the
+// rows·n values starting at src[runs[t]] (rows of n values stride apart),
+// goes to dst[t·ld:]. Unlike CopyRows it writes nothing outside the
+// rows·n values of each run's destination, so ld may equal rows·n or
+// leave other data between the runs. It is the im2col of the phase-split
+// convolutions: one run per kernel tap, without a Go call per tap.
+func CopyRuns(dst []float32, ld int, src []float32, runs []int, rows, n, stride int) {
+	if len(runs) == 0 || rows <= 0 || n <= 0 {
+		return
+	}
+	span := (rows-1)*stride + n // source values a run covers
+	if stride < n || ld < rows*n || len(dst) < (len(runs)-1)*ld+rows*n {
+		panic("asm: CopyRuns: bad arguments")
+	}
+	for _, r0 := range runs {
+		if r0 < 0 || r0 > len(src)-span {
+			panic("asm: CopyRuns: run outside the source")
+		}
+	}
+	if !useAsm.Load() {
+		for t, r0 := range runs {
+			copyRowsGeneric(dst[t*ld:], src[r0:], rows, n, stride)
+		}
+		return
+	}
+	// Rows that may be copied as one unmasked vector when n < 8: the 8
+	// values written from r·n stay inside the run's rows·n, and the 8 read
+	// from r0 + r·stride inside src.
+	plainD := 0
+	if n < 8 && rows*n >= 8 {
+		plainD = min(rows, (rows*n-8)/n+1)
+	}
+	for t, r0 := range runs {
+		plain := plainD
+		if len(src)-r0 < 8 {
+			plain = 0
+		} else if plain > 0 {
+			plain = min(plain, (len(src)-r0-8)/stride+1)
+		}
+		copyRowsAVX2(&dst[t*ld], &src[r0], rows, n, stride, plain)
+	}
+}
+
+// AddRuns is the transpose of CopyRuns: the rows·n values at src[t·ld:]
+// are added to run t of dst, rows of n values stride apart from
+// dst[runs[t]]. It is the col2im of the phase-split convolutions, one run
+// per kernel tap; runs may overlap (they are added one after the other).
+func AddRuns(dst []float32, runs []int, src []float32, ld, rows, n, stride int) {
+	if len(runs) == 0 || rows <= 0 || n <= 0 {
+		return
+	}
+	span := (rows-1)*stride + n
+	if stride < n || ld < rows*n || len(src) < (len(runs)-1)*ld+rows*n {
+		panic("asm: AddRuns: bad arguments")
+	}
+	for _, r0 := range runs {
+		if r0 < 0 || r0 > len(dst)-span {
+			panic("asm: AddRuns: run outside the destination")
+		}
+	}
+	if !useAsm.Load() {
+		for t, r0 := range runs {
+			addRowsGeneric(dst[r0:], src[t*ld:], rows, n, stride)
+		}
+		return
+	}
+	// Rows whose tail (the last n mod 8 values) may be added as 8 lanes
+	// with a plain store: the lanes from r0 + r·stride + n − rem lie
+	// inside dst.
+	rem := n % 8
+	for t, r0 := range runs {
+		plain := 0
+		if rem > 0 {
+			if room := len(dst) - r0 - (n - rem) - 8; room >= 0 {
+				plain = min(rows, room/stride+1)
+			}
+		}
+		addRowsAVX2(&dst[r0], &src[t*ld], rows, n, stride, plain)
+	}
+}
+
+func addRowsGeneric(dst, src []float32, rows, n, stride int) {
+	for r := range rows {
+		d, s := dst[r*stride:][:n], src[r*n:][:n]
+		for j, v := range s {
+			d[j] += v
+		}
+	}
+}
+
 // CopyRowsGeneric is the pure-Go twin of CopyRows.
 func CopyRowsGeneric(dst, src []float32, rows, n, stride int) {
 	if rows <= 0 || n <= 0 {

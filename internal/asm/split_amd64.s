@@ -290,3 +290,81 @@ rows_next:
 rows_done:
 	VZEROUPPER
 	RET
+
+// func addRowsAVX2(dst, src *float32, rows, n, stride, plain int)
+//
+//	for r < rows, j < n: dst[r·stride + j] += src[r·n + j]   (n ≥ 1)
+//
+// The transpose of copyRowsAVX2 (col2im of a tap's run): 8-value vectors,
+// then a tail of rem = n mod 8 values whose source is loaded masked and
+// completed with −0 — the identity of addition, so the 8-lane add leaves
+// the other lanes of dst exactly as they were, −0 and NaN included — and
+// stored with a plain 8-lane store for the first plain rows (the caller
+// checks those 8 lanes lie inside dst), a masked one after them.
+TEXT ·addRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), BX
+	MOVQ n+24(FP), CX
+	MOVQ stride+32(FP), DX
+	MOVQ plain+40(FP), R13
+	SHLQ $2, DX                   // stride in bytes
+	MOVQ CX, R12
+	ANDQ $7, R12                  // rem
+	LEAQ copyMask<>(SB), R11
+	MOVQ $8, AX
+	SUBQ R12, AX
+	VMOVDQU (R11)(AX*4), Y1       // the first rem lanes
+	MOVL    $0x80000000, AX
+	MOVD    AX, X3
+	VPBROADCASTD X3, Y3           // −0 in every lane
+	VANDNPS Y3, Y1, Y3            // −0 in the lanes past rem, +0 (no bits) in the first rem
+
+add_rows:
+	TESTQ BX, BX
+	JEQ   add_done
+	MOVQ  DI, R8                  // destination and source cursors
+	MOVQ  SI, R9
+	MOVQ  CX, R10                 // values left in the row
+
+add_vec:
+	CMPQ    R10, $8
+	JLT     add_tail
+	VMOVUPS (R9), Y0
+	VADDPS  (R8), Y0, Y0
+	VMOVUPS Y0, (R8)
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	SUBQ    $8, R10
+	JMP     add_vec
+
+add_tail:
+	TESTQ      R10, R10
+	JEQ        add_next
+	VMASKMOVPS (R9), Y1, Y0       // rem source values, zeros after them
+	VORPS      Y3, Y0, Y0         // … made −0
+	TESTQ      R13, R13
+	JEQ        add_masked
+	VADDPS     (R8), Y0, Y0
+	VMOVUPS    Y0, (R8)
+	JMP        add_next
+
+add_masked:
+	VMASKMOVPS (R8), Y1, Y2
+	VADDPS     Y2, Y0, Y0
+	VMASKMOVPS Y0, Y1, (R8)
+
+add_next:
+	TESTQ R13, R13
+	JEQ   add_adv
+	DECQ  R13
+
+add_adv:
+	ADDQ DX, DI
+	LEAQ (SI)(CX*4), SI
+	DECQ BX
+	JMP  add_rows
+
+add_done:
+	VZEROUPPER
+	RET

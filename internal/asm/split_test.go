@@ -1,6 +1,9 @@
 package asm
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // TestDeinterleave2 checks both split kernels, asm and Go, against the
 // definition for every length up to 70 (odd and even, below and above the
@@ -163,6 +166,93 @@ func TestDeinterleave2Rows(t *testing.T) {
 						}
 						if dst[i] != want {
 							t.Fatalf("w %d rows %d gap %d: interleaved[%d] = %v, want %v", w, rows, gap, i, dst[i], want)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestCopyRuns checks CopyRuns against its definition: runs anywhere in the
+// source (the last one ending exactly at its end), guard values between
+// the runs' destinations, widths 1–20 (masked and unmasked short rows).
+func TestCopyRuns(t *testing.T) {
+	const guard = -7
+	impls(t, func(t *testing.T) {
+		for n := 1; n <= 20; n++ {
+			for _, extra := range []int{0, 1, 5} {
+				stride := n + extra
+				for rows := 1; rows <= 4; rows++ {
+					span := (rows-1)*stride + n
+					src := make([]float32, span+13)
+					for i := range src {
+						src[i] = float32(i + 1)
+					}
+					runs := []int{0, 13, 5, 1, 13}
+					for _, gap := range []int{0, 3} {
+						ld := rows*n + gap
+						dst := make([]float32, len(runs)*ld+8)
+						for i := range dst {
+							dst[i] = guard
+						}
+						CopyRuns(dst, ld, src, runs, rows, n, stride)
+						for i, v := range dst {
+							want := float32(guard)
+							if tr, j := i/ld, i%ld; tr < len(runs) && j < rows*n {
+								want = src[runs[tr]+j/n*stride+j%n]
+							}
+							if v != want {
+								t.Fatalf("n %d stride %d rows %d gap %d: dst[%d] = %v, want %v", n, stride, rows, gap, i, v, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestAddRuns checks AddRuns against its definition: overlapping runs, the
+// last ending exactly at the end of dst, values between and after the runs
+// left untouched bit for bit (−0 and NaN included, which a tail added with
+// +0 would change), widths 1–20.
+func TestAddRuns(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		for n := 1; n <= 20; n++ {
+			for _, extra := range []int{0, 1, 5} {
+				stride := n + extra
+				for rows := 1; rows <= 4; rows++ {
+					span := (rows-1)*stride + n
+					runs := []int{0, 13, 5, 1, 13}
+					ld := rows*n + 2
+					src := make([]float32, len(runs)*ld)
+					for i := range src {
+						src[i] = float32(i%11) + 0.5
+					}
+					dst := make([]float32, span+13)
+					for i := range dst {
+						switch i % 3 {
+						case 0:
+							dst[i] = float32(math.Copysign(0, -1))
+						case 1:
+							dst[i] = float32(math.NaN())
+						default:
+							dst[i] = float32(i)
+						}
+					}
+					want := append([]float32(nil), dst...)
+					for tr, r0 := range runs {
+						for r := range rows {
+							for j := range n {
+								want[r0+r*stride+j] += src[tr*ld+r*n+j]
+							}
+						}
+					}
+					AddRuns(dst, runs, src, ld, rows, n, stride)
+					for i := range dst {
+						if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("n %d stride %d rows %d: dst[%d] = %v, want %v", n, stride, rows, i, dst[i], want[i])
 						}
 					}
 				}

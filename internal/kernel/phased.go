@@ -22,20 +22,19 @@ import (
 // du·wq + dv: im2col is C/G·KH·KW long copies per image, however small the
 // plane or large the stride. For stride 1 there is one phase and Q is
 // xp. The forward pass and the weight gradient gather each run without its
-// garbage columns (OH rows of OW values; asm.CopyRows), so their GEMMs have
-// P = OH·OW columns per image; the input gradient stays in the phase domain
-// (cq = OH·wq columns per image), where col2im is one axpy per tap. A work
+// garbage columns (OH rows of OW values; asm.CopyRuns), so their GEMMs have
+// P = OH·OW columns per image; the input gradient is added back into phase
+// planes, OH rows of OW values per tap (asm.AddRuns). A work
 // item is ipc whole images of one group side by side, so that the GEMMs of
 // small planes have enough columns and the weight-gradient GEMM enough
 // depth.
 type phased struct {
 	ipc    int         // images per work item; 0 when the mode is off
 	hq, wq int         // phase plane
-	cq     int         // columns of one image: OH·wq
 	xqs    [][]float32 // per part: the phase planes of one image (C/G·SH·SW·hq·wq + slack)
 	gqs    [][]float32 // per part: the input gradient in phase planes (same size)
-	pcols  [][]float32 // per part: C/G·KH·KW × ipc·cq columns
-	pys    [][]float32 // per part: M/G × ipc·cq outputs, or the gathered dY
+	pcols  [][]float32 // per part: C/G·KH·KW × ipc·P columns (P = OH·OW)
+	pys    [][]float32 // per part: M/G × ipc·P outputs, or the gathered dY
 	// Per column phase σ: the phase-row columns [lo, hi) that lie inside
 	// the input, and where they start in a deinterleaved input row.
 	sigLo, sigHi, sigSrc []int
@@ -79,13 +78,12 @@ func (k *Im2col) setupPhased(modestPad bool) {
 	}
 	hq := ceilDiv(g.H+g.PadT+g.PadB, g.SH)
 	wq := ceilDiv(g.W+g.PadL+g.PadR, g.SW)
-	cq := g.OH * wq
-	if k.kk*cq > phasedFloats {
+	if k.kk*k.p > phasedFloats {
 		return
 	}
 	ph := &k.phased
-	ph.hq, ph.wq, ph.cq = hq, wq, cq
-	ph.ipc = k.balancedIPC(clamp(ceilDiv(phasedCols, cq), 1, g.N), max(1, phasedFloats/(k.kk*cq)))
+	ph.hq, ph.wq = hq, wq
+	ph.ipc = k.balancedIPC(clamp(ceilDiv(phasedCols, k.p), 1, g.N), max(1, phasedFloats/(k.kk*k.p)))
 	for sig := range g.SW {
 		off := sig - g.PadL
 		lo, hi := tapRange(g.SW, off, g.W, wq)
@@ -99,8 +97,8 @@ func (k *Im2col) setupPhased(modestPad bool) {
 	for range parts {
 		ph.xqs = append(ph.xqs, make([]float32, qlen))
 		ph.gqs = append(ph.gqs, make([]float32, qlen))
-		ph.pcols = append(ph.pcols, make([]float32, k.kk*ph.ipc*cq))
-		ph.pys = append(ph.pys, make([]float32, k.mg*ph.ipc*cq))
+		ph.pcols = append(ph.pcols, make([]float32, k.kk*ph.ipc*k.p))
+		ph.pys = append(ph.pys, make([]float32, k.mg*ph.ipc*k.p))
 	}
 	k.fwdFn, k.bwdFn = k.forwardPhased, k.backwardPhased
 	ph.fillFn, ph.colsFn, ph.outFn = k.fillLoop, k.colsLoop, k.outLoop
@@ -241,9 +239,7 @@ func (k *Im2col) phaseCols(col []float32, ld int, q []float32) { k.phaseColRange
 // phaseColRange is phaseCols for the im2col rows [t0, t1).
 func (k *Im2col) phaseColRange(col []float32, ld int, q []float32, t0, t1 int) {
 	g, ph := k.g, &k.phased
-	for t := t0; t < t1; t++ {
-		asm.CopyRows(col[t*ld:][:k.p], q[ph.runs[t]:], g.OH, g.OW, ph.wq)
-	}
+	asm.CopyRuns(col[t0*ld:], ld, q, ph.runs[t0:t1], g.OH, g.OW, ph.wq)
 }
 
 // forwardPhased is the forward pass of phase-mode work items: the im2col
@@ -313,53 +309,39 @@ func (k *Im2col) outLoop(_, lo, hi int) {
 	k.copyOut(ph.fy, ph.fld, ph.fgi, ph.fn0, lo, hi)
 }
 
-// backwardPhased computes dX and dW for phase-mode work items:
+// backwardPhased computes dW and dX for phase-mode work items, the dY of
+// the item's cnt images gathered side by side (M/G × cnt·P) once for both:
 //
-//	dyq  = dY of the cnt images in the phase domain (cq = OH·wq columns
-//	       each), zero in the garbage columns
-//	dcol = W_gᵀ · dyq, added tap by tap into the phase planes of dX (one
-//	       axpy of cq values per tap: the garbage columns add zeros)
-//	dW_g += dY · colᵀ, dY and col (as in forwardPhased) without garbage
+//	dW_g += dY · colᵀ, col as in forwardPhased
+//	dcol  = W_gᵀ · dY (in col's buffer, after the weight gradient used it),
+//	        added tap by tap into the phase planes of dX (asm.AddRuns: OH
+//	        rows of OW values per tap, the transpose of the im2col gather)
 func (k *Im2col) backwardPhased(part, lo, hi int) {
 	g, ph := k.g, &k.phased
 	th := k.innerThreads(k.items())
 	col, dyq, q, gq, acc := ph.pcols[part], ph.pys[part], ph.xqs[part], ph.gqs[part], k.dwPriv[part]
 	for it := lo; it < hi; it++ {
 		gi, n0, cnt := k.phasedItem(it)
-		if k.dx != nil {
-			ld := cnt * ph.cq
-			for i := range cnt {
-				for m := range k.mg {
-					src := k.dy[((n0+i)*g.M+gi*k.mg+m)*k.p:]
-					dst := dyq[m*ld+i*ph.cq:]
-					for r := range g.OH {
-						row := dst[r*ph.wq : (r+1)*ph.wq]
-						copy(row[:g.OW], src[r*g.OW:])
-						for v := g.OW; v < len(row); v++ {
-							row[v] = 0
-						}
-					}
-				}
-			}
-			gemm.SgemmPackedA(th, k.paT[gi], false, ld, 1, dyq, ld, 0, col, ld)
-			for i := range cnt {
-				clear(gq)
-				for t, dst := range ph.runs {
-					asm.Axpy(1, col[t*ld+i*ph.cq:][:ph.cq], gq[dst:dst+ph.cq])
-				}
-				k.drainPhases(k.xg(k.dx, n0+i, gi), gq, k.des[part])
+		ld := cnt * k.p
+		for i := range cnt {
+			for m := range k.mg {
+				copy(dyq[m*ld+i*k.p:][:k.p], k.dy[((n0+i)*g.M+gi*k.mg+m)*k.p:])
 			}
 		}
 		if k.dw != nil {
-			ld := cnt * k.p
 			for i := range cnt {
-				for m := range k.mg {
-					copy(dyq[m*ld+i*k.p:][:k.p], k.dy[((n0+i)*g.M+gi*k.mg+m)*k.p:])
-				}
 				k.fillPhases(q, k.xg(k.x, n0+i, gi), k.des[part])
 				k.phaseCols(col[i*k.p:], ld, q)
 			}
 			k.dwGemm(part, th, dyq, ld, col, ld, ld, acc[gi*k.mg*k.kk:])
+		}
+		if k.dx != nil {
+			gemm.SgemmPackedA(th, k.paT[gi], false, ld, 1, dyq, ld, 0, col, ld)
+			for i := range cnt {
+				clear(gq)
+				asm.AddRuns(gq, ph.runs, col[i*k.p:], ld, g.OH, g.OW, ph.wq)
+				k.drainPhases(k.xg(k.dx, n0+i, gi), gq, k.des[part])
+			}
 		}
 	}
 }
