@@ -202,6 +202,68 @@ func PackPanelNR(kc int, dst, src []float32, ld int) {
 	PackPanelNRGeneric(kc, dst, src, ld)
 }
 
+// Rows is a table of row starts: row p of a matrix stored in one slice
+// begins at off[p], rows in any order, possibly overlapping. It is the B
+// operand of an indirect GEMM, read straight from the padded input planes
+// of a convolution (row (c, i, j) is plane c shifted by the tap), with no
+// im2col copy. Build it with NewRows, which records the least and greatest
+// start once, so that the packing routines check a whole call in O(1).
+type Rows struct {
+	off    []int
+	lo, hi int
+}
+
+// NewRows returns the table of the row starts off (kept, not copied: the
+// caller must not change off while the table is in use).
+func NewRows(off []int) Rows {
+	r := Rows{off: off}
+	for i, o := range off {
+		if i == 0 || o < r.lo {
+			r.lo = o
+		}
+		if i == 0 || o > r.hi {
+			r.hi = o
+		}
+	}
+	return r
+}
+
+// Len returns the number of rows.
+func (r Rows) Len() int { return len(r.off) }
+
+// Start returns where row p starts.
+func (r Rows) Start(p int) int { return r.off[p] }
+
+// Within reports whether every row has n values from column col on inside
+// a slice of length size.
+func (r Rows) Within(col, n, size int) bool {
+	return len(r.off) == 0 || (col >= 0 && r.lo+col >= 0 && r.hi+col+n <= size)
+}
+
+// PackPanelNRRows is PackPanelNR for the rows [p0, p0+kc) of a row table:
+//
+//	for p := 0; p < kc; p++ {
+//		copy(dst[p*16:p*16+16], src[rows.Start(p0+p)+col:][:16])
+//	}
+//
+// It panics unless those rows and len(dst) ≥ 16·kc fit.
+func PackPanelNRRows(kc int, dst, src []float32, rows Rows, p0, col int) {
+	if kc <= 0 {
+		return
+	}
+	if p0 < 0 || p0+kc > rows.Len() || len(dst) < NR*kc || !rows.Within(col, NR, len(src)) {
+		panic("asm: PackPanelNRRows: bad arguments")
+	}
+	if useAsm.Load() {
+		packPanelNRRowsAVX2(kc, &dst[0], &src[0], &rows.off[p0], col)
+		return
+	}
+	for p := range kc {
+		o := rows.off[p0+p] + col
+		copy(dst[p*NR:(p+1)*NR], src[o:o+NR])
+	}
+}
+
 // PackMR packs one MR-row micro-panel of a row-major matrix (the A operand
 // of GEMM): it interleaves 6 rows of kc elements,
 //

@@ -93,6 +93,12 @@ func interleave2RowsAVX2(dst, even, odd *float32, n, extra, rows, dstride, sstri
 //go:noescape
 func copyRowsAVX2(dst, src *float32, rows, n, stride, plain int)
 
+// packPanelNRRowsAVX2: for p < kc: dst[p·16 : p·16+16] =
+// src[off[p]+col : off[p]+col+16], prefetching the next 16 of each row.
+//
+//go:noescape
+func packPanelNRRowsAVX2(kc int, dst, src *float32, off *int, col int)
+
 // addRowsAVX2: dst[r·stride + j] += src[r·n + j] for r < rows, j < n (n ≥ 1);
 // the first plain rows' tails as one unmasked 8-lane add (see the assembly).
 //

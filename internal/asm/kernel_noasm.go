@@ -93,3 +93,11 @@ func dot2x4AVX2(w *float32, ldw int, x *float32, ldx int, k int, out *float32) {
 func addRowsAVX2(dst, src *float32, rows, n, stride, _ int) {
 	addRowsGeneric(unsafe.Slice(dst, (rows-1)*stride+n), unsafe.Slice(src, rows*n), rows, n, stride)
 }
+
+func packPanelNRRowsAVX2(kc int, dst, src *float32, off *int, col int) {
+	offs := unsafe.Slice(off, kc)
+	d := unsafe.Slice(dst, kc*NR)
+	for p, o := range offs {
+		copy(d[p*NR:(p+1)*NR], unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(src), 4*(o+col))), NR))
+	}
+}

@@ -368,3 +368,37 @@ add_adv:
 add_done:
 	VZEROUPPER
 	RET
+
+// func packPanelNRRowsAVX2(kc int, dst, src *float32, off *int, col int)
+//
+//	for p < kc: dst[p·16 : p·16+16] = src[off[p]+col : off[p]+col+16]
+//
+// PackPanelNR with a row table instead of a row stride (the B operand of
+// an indirect GEMM read straight from padded input planes), prefetching
+// the 16 values after each row segment as PackPanelNR does: the next
+// micro-panel of the same rows.
+TEXT ·packPanelNRRowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ  kc+0(FP), CX
+	MOVQ  dst+8(FP), DI
+	MOVQ  src+16(FP), SI
+	MOVQ  off+24(FP), R8
+	MOVQ  col+32(FP), R9
+	LEAQ  (SI)(R9*4), SI          // SI = &src[col]
+	TESTQ CX, CX
+	JEQ   rowspack_done
+
+rowspack_loop:
+	MOVQ       (R8), AX           // off[p]
+	VMOVUPS    (SI)(AX*4), Y0     // src[off[p]+col …], 16 values
+	VMOVUPS    32(SI)(AX*4), Y1
+	PREFETCHT0 64(SI)(AX*4)
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
+	ADDQ       $8, R8
+	ADDQ       $64, DI
+	DECQ       CX
+	JNE        rowspack_loop
+
+rowspack_done:
+	VZEROUPPER
+	RET

@@ -32,11 +32,9 @@ type job struct {
 	perPack int // micro-panels per part
 
 	// multiply phase
-	transB      bool
+	b           bOperand
 	n           int
 	alpha, beta float32
-	b           []float32
-	ldb         int
 	c           []float32
 	ldc         int
 	tn          int // grid columns
@@ -70,14 +68,14 @@ func (j *job) runPart(part int) {
 		return
 	}
 	ws := wsPool.get()
-	macroKernel(ws, j.pa, ir0, ir1, c0, c1, j.transB, j.alpha, j.b, j.ldb, j.beta, j.c, j.ldc)
+	macroKernel(ws, j.pa, ir0, ir1, c0, c1, j.b, j.alpha, j.beta, j.c, j.ldc)
 	wsPool.put(ws)
 }
 
 // release clears references (so pooled jobs do not pin user memory) and
 // returns j to the free list; called by the job's last participant.
 func (j *job) release() {
-	j.pa, j.a, j.b, j.c = nil, nil, nil, nil
+	j.pa, j.a, j.b, j.c = nil, nil, bOperand{}, nil
 	jobPool.put(j)
 }
 
@@ -101,12 +99,12 @@ func packAParallel(threads int, pa *PackedA, transA bool, a []float32, lda int) 
 // parts cost nothing extra; 2 along m, where every part packs its own copy
 // of B) for dynamic load balancing, keeping parts of at least
 // minFlopsPerThread/2.
-func multiply(threads int, pa *PackedA, transB bool, n int, alpha float32, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func multiply(threads int, pa *PackedA, b bOperand, n int, alpha, beta float32, c []float32, ldc int) {
 	np := (n + NR - 1) / NR
 	tm, tn := partition(threads, pa.panels, n)
 	if tm*tn == 1 {
 		ws := wsPool.get()
-		macroKernel(ws, pa, 0, pa.panels, 0, n, transB, alpha, b, ldb, beta, c, ldc)
+		macroKernel(ws, pa, 0, pa.panels, 0, n, b, alpha, beta, c, ldc)
 		wsPool.put(ws)
 		return
 	}
@@ -128,8 +126,8 @@ func multiply(threads int, pa *PackedA, transB bool, n int, alpha float32, b []f
 	}
 	j := getJob()
 	j.pa, j.packing = pa, false
-	j.transB, j.n, j.alpha, j.beta = transB, n, alpha, beta
-	j.b, j.ldb, j.c, j.ldc = b, ldb, c, ldc
+	j.b, j.n, j.alpha, j.beta = b, n, alpha, beta
+	j.c, j.ldc = c, ldc
 	j.mPer = (pa.panels + cm - 1) / cm
 	j.nPer = (np + cn - 1) / cn
 	cm = (pa.panels + j.mPer - 1) / j.mPer // drop empty parts
@@ -191,14 +189,15 @@ func partition(threads, mp, n int) (tm, tn int) {
 // columns [c0, c1) (c0 a multiple of NR).
 //
 // When the part's A rows fit one mc block, or all its packed A panels fit in
-// L2, B is packed one micro-panel at a time right before use
-// (macroKernelSmallM); otherwise the BLIS loop nest jc (nc) → pc (kc, pack B
-// block) → ic (mc) → jr (NR) → ir (MR) → micro-kernel is used.
-func macroKernel(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, transB bool, alpha float32, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if ir1-ir0 <= mcMax/MR || (ir1-ir0)*MR*pa.k <= aResidentMaxFloats {
-		macroKernelSmallM(ws, pa, ir0, ir1, c0, c1, transB, alpha, b, ldb, beta, c, ldc)
+// L2, or B is a row table, B is packed one micro-panel at a time right
+// before use (macroKernelSmallM); otherwise the BLIS loop nest jc (nc) → pc
+// (kc, pack B block) → ic (mc) → jr (NR) → ir (MR) → micro-kernel is used.
+func macroKernel(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOperand, alpha, beta float32, c []float32, ldc int) {
+	if bo.indirect || ir1-ir0 <= mcMax/MR || (ir1-ir0)*MR*pa.k <= aResidentMaxFloats {
+		macroKernelSmallM(ws, pa, ir0, ir1, c0, c1, bo, alpha, beta, c, ldc)
 		return
 	}
+	transB, b, ldb := bo.trans, bo.data, bo.ld
 	k, kc := pa.k, pa.kc
 	nc := blockSize(c1-c0, ncMax, NR)
 	mcp := blockSize(ir1-ir0, mcMax/MR, 1) // micro-panels per ic block
@@ -239,7 +238,8 @@ func macroKernel(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, transB bool, 
 // the depth blocks; otherwise depth block → column panel, so only one A
 // depth block (≤ mc×kc) needs to stay resident and C is revisited once per
 // depth block.
-func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, transB bool, alpha float32, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOperand, alpha, beta float32, c []float32, ldc int) {
+	transB, b, ldb := bo.trans, bo.data, bo.ld
 	k, kc := pa.k, pa.kc
 	nPC := (k + kc - 1) / kc        // depth blocks
 	nCol := (c1 - c0 + NR - 1) / NR // column micro-panels
@@ -261,6 +261,10 @@ func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, transB 
 		}
 		bp := panel[:kcb*NR]
 		switch {
+		case bo.indirect && nr == NR:
+			asm.PackPanelNRRows(kcb, bp, b, bo.rows, pc, col)
+		case bo.indirect:
+			packBPanelRows(bp, b, bo.rows, pc, kcb, col, nr)
 		case transB:
 			packBPanelT(bp, b, ldb, pc, kcb, col, nr)
 		case nr == NR:
@@ -269,9 +273,10 @@ func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, transB 
 			packBPanelN(bp, b, ldb, pc, kcb, col, nr)
 		}
 		// Rows of the next micro-panel to pack (B stored k×n only: there
-		// they are kcb lines ldb apart).
+		// they are kcb lines ldb apart; a row table prefetches in its
+		// packing routine).
 		var pf []float32
-		if !transB && s+1 < steps {
+		if !transB && !bo.indirect && s+1 < steps {
 			nextCol, nextPc := step(s + 1)
 			pf = b[nextPc*ldb+nextCol:]
 		}

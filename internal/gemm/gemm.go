@@ -142,7 +142,7 @@ func SgemmParallel(threads int, transA, transB bool, m, n, k int, alpha float32,
 		}
 		pa.reset(mc, k)
 		packAParallel(threads, pa, transA, a[aOff:], lda)
-		multiply(threads, pa, transB, n, alpha, b, ldb, beta, c[r0*ldc:], ldc)
+		multiply(threads, pa, bOperand{data: b, ld: ldb, trans: transB}, n, alpha, beta, c[r0*ldc:], ldc)
 	}
 	paPool.put(pa)
 }
@@ -166,7 +166,45 @@ func SgemmPackedA(threads int, pa *PackedA, transB bool, n int, alpha float32, b
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	multiply(effectiveThreads(threads, m, n, k), pa, transB, n, alpha, b, ldb, beta, c, ldc)
+	multiply(effectiveThreads(threads, m, n, k), pa, bOperand{data: b, ld: ldb, trans: transB}, n, alpha, beta, c, ldc)
+}
+
+// SgemmPackedARows computes C = alpha·A·B + beta·C with A pre-packed by
+// PackA (m = pa.M(), k = pa.K()) and B given by a row table: B[p][j] =
+// b[rows.Start(p) + j] for p < k, j < n. This is an indirect GEMM: the B
+// operand of a convolution read straight from its zero-padded input planes
+// (row (c, i, j) is plane c shifted by the tap) instead of an im2col copy.
+// It panics unless rows has k rows of n values inside b. The other
+// arguments are as in SgemmPackedA, and the result is bit-identical to
+// SgemmPackedA on the gathered B.
+func SgemmPackedARows(threads int, pa *PackedA, n int, alpha float32, b []float32, rows asm.Rows, beta float32, c []float32, ldc int) {
+	m, k := pa.m, pa.k
+	if n < 0 {
+		panic("gemm: negative dimension")
+	}
+	if rows.Len() != k || (n > 0 && !rows.Within(0, n, len(b))) {
+		panic("gemm: row table of B does not fit")
+	}
+	checkMat("C", false, m, n, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	multiply(effectiveThreads(threads, m, n, k), pa, bOperand{data: b, rows: rows, indirect: true}, n, alpha, beta, c, ldc)
+}
+
+// bOperand is the B operand of a multiplication: a dense matrix (data,
+// leading dimension ld, transposed when trans) or, when indirect, a row
+// table into data.
+type bOperand struct {
+	data     []float32
+	ld       int
+	trans    bool
+	indirect bool
+	rows     asm.Rows
 }
 
 // checkMat panics unless s can hold the rows×cols matrix op(X) stored

@@ -164,3 +164,15 @@ func packBPanelT(d, b []float32, ldb, pc, kcb, col, w int) {
 		clear(d[p*NR+w : p*NR+NR])
 	}
 }
+
+// packBPanelRows packs one micro-panel, w ≤ NR columns wide, of a B given
+// as a row table: d[p*NR+j] = b[rows.Start(pc+p)+col+j], zero padded to NR
+// columns.
+func packBPanelRows(d, b []float32, rows asm.Rows, pc, kcb, col, w int) {
+	for p := range kcb {
+		row := d[p*NR : p*NR+NR]
+		o := rows.Start(pc+p) + col
+		copy(row, b[o:o+w])
+		clear(row[w:])
+	}
+}

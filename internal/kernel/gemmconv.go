@@ -389,6 +389,7 @@ type Im2col struct {
 	hp, wp      int         // padded input plane
 	rowsC, rchk int         // output rows per chunk, chunks per image and group
 	xpads       [][]float32 // per part: C/G padded planes of the chunk's rows
+	padRuns     [][]int     // per part: where each im2col row starts in xpads
 	ybufs       [][]float32 // per part: M/G × rows·wp outputs before cropping (dY in backward)
 	gxs         [][]float32 // per part: C/G padded planes of the input gradient
 	bwdFn       func(part, lo, hi int)
@@ -442,12 +443,14 @@ func NewIm2col(g geom.Conv, threads int) *Im2col {
 		}
 		k.xpads = make([][]float32, parts)
 		k.ybufs = make([][]float32, parts)
+		k.padRuns = make([][]int, parts)
 		for i := range parts {
 			k.cols[i] = make([]float32, max(len(k.cols[i]), kk*k.rowsC*k.wp))
 			// The chunk's padded rows, plus the values the last tap's
 			// contiguous copy runs past the last plane (garbage columns).
 			k.xpads[i] = make([]float32, g.CG()*(k.rowsC+(g.KH-1)*g.DH)*k.wp+(g.KW-1)*g.DW)
 			k.ybufs[i] = make([]float32, k.mg*k.rowsC*k.wp)
+			k.padRuns[i] = make([]int, kk)
 		}
 		k.fwdFn = k.forwardPadded
 		k.bwdFn = k.backwardPadded
@@ -491,13 +494,14 @@ func (k *Im2col) Forward(x, w, b, y []float32) {
 //
 //	col[(c·KH + i)·KW + j][t] = xp[c][(i·DH)·wp + j·DW + t],  t < (o1 − o0)·wp,
 //
-// so im2col is KH·KW·C/G long copies. One GEMM gives the chunk's outputs
-// with the garbage columns, which are dropped when the rows are copied out
-// (with the bias).
+// so the GEMM reads its B operand straight from xp through a table of
+// those run starts (gemm.SgemmPackedARows, an indirect GEMM: no im2col
+// copy). It gives the chunk's outputs with the garbage columns, which are
+// dropped when the rows are copied out (with the bias).
 func (k *Im2col) forwardPadded(part, lo, hi int) {
 	g := k.g
 	th := k.innerThreads(k.fwdItems())
-	col, xp, yb := k.cols[part], k.xpads[part], k.ybufs[part]
+	xp, yb, runs := k.xpads[part], k.ybufs[part], k.padRuns[part]
 	hw, wp := g.H*g.W, k.wp
 	for it := lo; it < hi; it++ {
 		n, rest := it/(g.G*k.rchk), it%(g.G*k.rchk)
@@ -510,15 +514,16 @@ func (k *Im2col) forwardPadded(part, lo, hi int) {
 			fillBand(xp[c*pr*wp:], xg[c*hw:], g.H, g.W, o0-g.PadT, pr, -g.PadL, wp)
 		}
 		nn := nr * wp
+		t := 0
 		for c := range g.CG() {
 			for i := range g.KH {
 				for j := range g.KW {
-					src := c*pr*wp + i*g.DH*wp + j*g.DW
-					copy(col[((c*g.KH+i)*g.KW+j)*nn:][:nn], xp[src:src+nn])
+					runs[t] = c*pr*wp + i*g.DH*wp + j*g.DW
+					t++
 				}
 			}
 		}
-		gemm.SgemmPackedA(th, k.pa[gi], false, nn, 1, col, nn, 0, yb, nn)
+		gemm.SgemmPackedARows(th, k.pa[gi], nn, 1, xp, asm.NewRows(runs), 0, yb, nn)
 		for m := range k.mg {
 			mo := gi*k.mg + m
 			yo := (n*g.M+mo)*k.p + o0*g.OW

@@ -1,0 +1,69 @@
+package kernel
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/convkit/convkit/internal/gemm"
+	"github.com/convkit/convkit/internal/geom"
+)
+
+func BenchmarkScratchStd(b *testing.B) {
+	for _, c := range []struct{ cin, cout, hw int }{{32, 64, 28}, {64, 128, 14}} {
+		o := (c.hw+2-3)/2 + 1
+		g := geom.Conv{N: 64, C: c.cin, H: c.hw, W: c.hw, M: c.cout, KH: 3, KW: 3, SH: 2, SW: 2,
+			PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: 1, OH: o, OW: o}
+		x, w, y := make([]float32, g.InLen()), make([]float32, g.WeightLen()), make([]float32, g.OutLen())
+		dx, dw := make([]float32, g.InLen()), make([]float32, g.WeightLen())
+		for i := range x {
+			x[i] = float32(i%7) * 0.1
+		}
+		for i := range w {
+			w[i] = float32(i%5) * 0.1
+		}
+		b.Run(fmt.Sprintf("%d/fwd", c.cin), func(b *testing.B) {
+			k := NewIm2col(g, runtime.GOMAXPROCS(0))
+			for b.Loop() {
+				k.Forward(x, w, nil, y)
+			}
+			b.ReportMetric(2*float64(g.MACs())*float64(b.N)/b.Elapsed().Seconds()*1e-9, "GFLOP/s")
+		})
+		b.Run(fmt.Sprintf("%d/bwd", c.cin), func(b *testing.B) {
+			k := NewIm2col(g, runtime.GOMAXPROCS(0))
+			for b.Loop() {
+				k.Backward(x, w, y, dx, dw, nil)
+			}
+			b.ReportMetric(4*float64(g.MACs())*float64(b.N)/b.Elapsed().Seconds()*1e-9, "GFLOP/s")
+		})
+		kk := c.cin * 9
+		n := 64 * o * o
+		a, bb, cc := make([]float32, c.cout*kk), make([]float32, kk*n), make([]float32, c.cout*n)
+		pa := gemm.PackA(false, c.cout, kk, a, kk)
+		b.Run(fmt.Sprintf("%d/gemmfwd", c.cin), func(b *testing.B) {
+			for b.Loop() {
+				gemm.SgemmPackedA(runtime.GOMAXPROCS(0), pa, false, n, 1, bb, n, 0, cc, n)
+			}
+			b.ReportMetric(2*float64(g.MACs())*float64(b.N)/b.Elapsed().Seconds()*1e-9, "GFLOP/s")
+		})
+	}
+}
+
+func BenchmarkScratchFirst(b *testing.B) {
+	g := geom.Conv{N: 64, C: 1, H: 28, W: 28, M: 32, KH: 3, KW: 3, SH: 1, SW: 1,
+		PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: 1, OH: 28, OW: 28}
+	x, w, y := make([]float32, g.InLen()), make([]float32, g.WeightLen()), make([]float32, g.OutLen())
+	dw := make([]float32, g.WeightLen())
+	b.Run("fwd", func(b *testing.B) {
+		k := NewDepthwise(g, Depthwise3x3S1, runtime.GOMAXPROCS(0))
+		for b.Loop() {
+			k.Forward(x, w, nil, y)
+		}
+	})
+	b.Run("bwd", func(b *testing.B) {
+		k := NewDepthwise(g, Depthwise3x3S1, runtime.GOMAXPROCS(0))
+		for b.Loop() {
+			k.Backward(x, w, y, nil, dw, nil)
+		}
+	})
+}
