@@ -1,6 +1,10 @@
 package gemm
 
-import "github.com/convkit/convkit/internal/asm"
+import (
+	"runtime"
+
+	"github.com/convkit/convkit/internal/asm"
+)
 
 // PackedA is an m×k matrix A packed for the micro-kernel: k is split into
 // blocks of kc (the last may be shorter), each block holds ceil(m/MR)
@@ -32,6 +36,19 @@ func (pa *PackedA) Pack(transA bool, m, k int, a []float32, lda int) {
 	checkMat("A", transA, m, k, a, lda)
 	pa.reset(m, k)
 	packAPanels(pa, transA, a, lda, 0, pa.panels)
+}
+
+// PackParallel is Pack with up to threads goroutines (the calling one and
+// pool workers) when A is large enough to be worth splitting: a 1024×1024
+// weight matrix is 4 MiB to pack on every call of a convolution whose
+// weights may have changed.
+func (pa *PackedA) PackParallel(threads int, transA bool, m, k int, a []float32, lda int) {
+	if m < 0 || k < 0 {
+		panic("gemm: negative dimension")
+	}
+	checkMat("A", transA, m, k, a, lda)
+	pa.reset(m, k)
+	packAParallel(min(threads, runtime.GOMAXPROCS(0)), pa, transA, a, lda)
 }
 
 // M returns the number of rows of the packed matrix.

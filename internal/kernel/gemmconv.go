@@ -94,13 +94,13 @@ func (c *gemmConv) accumulateDW(items int, fn func(part, lo, hi int), dw []float
 
 func (c *gemmConv) packForward(w []float32) {
 	for i := range c.g.G {
-		c.pa[i].Pack(false, c.mg, c.kk, w[i*c.mg*c.kk:], c.kk)
+		c.pa[i].PackParallel(c.team.Threads(), false, c.mg, c.kk, w[i*c.mg*c.kk:], c.kk)
 	}
 }
 
 func (c *gemmConv) packTransposed(w []float32) {
 	for i := range c.g.G {
-		c.paT[i].Pack(true, c.kk, c.mg, w[i*c.mg*c.kk:], c.kk)
+		c.paT[i].PackParallel(c.team.Threads(), true, c.kk, c.mg, w[i*c.mg*c.kk:], c.kk)
 	}
 }
 
