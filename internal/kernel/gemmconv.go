@@ -391,7 +391,13 @@ type Im2col struct {
 	xpads       [][]float32 // per part: C/G padded planes of the chunk's rows
 	padRuns     [][]int     // per part: where each im2col row starts in xpads
 	ybufs       [][]float32 // per part: M/G × rows·wp outputs before cropping (dY in backward)
-	gxs         [][]float32 // per part: C/G padded planes of the input gradient
+	gxs         [][]float32 // per part: C/G·H·wp, the input gradient with its padding columns
+	dyps        [][]float32 // per part: M/G planes of dY, wp wide with zero margins (dypLen each)
+	dypLead     int         // zeros before each dY plane in dyps
+	dypLen      int         // length of one dY plane in dyps
+	dxRows      asm.Rows    // the dY rows shifted by each tap: B of the input gradient
+	wDX         []float32   // the weights of one group regrouped by input channel
+	paDX        []*gemm.PackedA
 	bwdFn       func(part, lo, hi int)
 
 	phased // whole images in the phase-split padded domain (phased.go)
@@ -456,8 +462,9 @@ func NewIm2col(g geom.Conv, threads int) *Im2col {
 		k.bwdFn = k.backwardPadded
 		k.gxs = make([][]float32, k.team.Parts(g.N*g.G))
 		for i := range k.gxs {
-			k.gxs[i] = make([]float32, g.CG()*k.hp*k.wp+(g.KW-1)*g.DW)
+			k.gxs[i] = make([]float32, g.CG()*g.H*k.wp)
 		}
+		k.setupPaddedDX()
 	}
 	return k
 }
@@ -572,7 +579,10 @@ func (k *Im2col) forwardItems(part, lo, hi int) {
 func (k *Im2col) Backward(x, w, dy, dx, dw, db []float32) {
 	k.x, k.w, k.dy, k.dx, k.dw = x, w, dy, dx, dw
 	if (k.padded || k.ipc > 0) && (dx != nil || dw != nil) {
-		if dx != nil {
+		switch {
+		case dx != nil && k.padded:
+			k.packPaddedDX(w)
+		case dx != nil:
 			k.packTransposed(w)
 		}
 		ng := k.g.N * k.g.G
@@ -620,77 +630,119 @@ func (k *Im2col) dxDone(part int, dxg []float32) {
 }
 
 // backwardPadded is the stride-1 backward pass for images and groups
-// [lo, hi), in the padded-width domain of forwardPadded, chunk by chunk:
+// [lo, hi), in the padded-width domain of forwardPadded. dY of the image is
+// laid out once in dyp, rows wp wide with zeros in the garbage columns and
+// zero margins (lead values before the plane, trail after), for both
+// gradients:
 //
-//	dyp  = dY[n, g] rows laid out wp wide, zero in the garbage columns
-//	dcol = W_gᵀ · dyp          (its garbage columns are exactly zero)
-//	gx[c][(i·DH)·wp + j·DW + t] += dcol[(c·KH + i)·KW + j][t]   (one axpy per tap)
-//	dW_g += dyp · colᵀ         (col as in forwardPadded, garbage columns zeroed)
-//
-// and dx is gx (the padded input gradient) without its padding.
+//   - dX is a correlation of dY with the flipped kernel: in the padded
+//     domain gx[c][q] = Σ_{m,i,j} W[m][c][i][j]·dyp[m][q − i·DH·wp − j·DW],
+//     one indirect GEMM (C/G × H·wp) = W'_g (C/G × M/G·KH·KW, the weights
+//     regrouped by input channel) · B, row (m, i, j) of B being dyp[m]
+//     shifted by the tap (a row table, no copy); the margins and garbage
+//     zeros stand for the taps that fall outside dY. dx is gx without its
+//     padding columns.
+//   - dW_g += dyp · colᵀ chunk by chunk, col as in forwardPadded with its
+//     garbage columns zeroed (they would multiply dY's zeros by input
+//     values, and 0·Inf is NaN).
 func (k *Im2col) backwardPadded(part, lo, hi int) {
 	g := k.g
 	th := k.innerThreads(g.N * g.G)
-	col, xp, dyp, gx, acc := k.cols[part], k.xpads[part], k.ybufs[part], k.gxs[part], k.dwPriv[part]
+	col, xp, dyp, gx, acc := k.cols[part], k.xpads[part], k.dyps[part], k.gxs[part], k.dwPriv[part]
 	hw, wp := g.H*g.W, k.wp
 	for it := lo; it < hi; it++ {
 		n, gi := it/g.G, it%g.G
+		for m := range k.mg {
+			src := k.dy[(n*g.M+gi*k.mg+m)*k.p:]
+			dst := dyp[m*k.dypLen+k.dypLead:]
+			for r := range g.OH {
+				copy(dst[r*wp:r*wp+g.OW], src[r*g.OW:(r+1)*g.OW])
+			}
+		}
 		if k.dx != nil {
-			clear(gx)
+			nq := g.H * wp
+			gemm.SgemmPackedARows(th, k.paDX[gi], nq, 1, dyp, k.dxRows, 0, gx, nq)
+			dxg := k.xg(k.dx, n, gi)
+			for c := range g.CG() {
+				asm.CopyRows(dxg[c*hw:(c+1)*hw], gx[c*nq+g.PadL:], g.H, g.W, wp)
+			}
+		}
+		if k.dw == nil {
+			continue
 		}
 		for ch := range k.rchk {
 			o0 := ch * k.rowsC
 			nr := min(k.rowsC, g.OH-o0)
 			nn := nr * wp
-			for m := range k.mg {
-				src := k.dy[(n*g.M+gi*k.mg+m)*k.p+o0*g.OW:]
-				for r := range nr {
-					row := dyp[m*nn+r*wp : m*nn+(r+1)*wp]
-					copy(row, src[r*g.OW:(r+1)*g.OW])
-					clear(row[g.OW:])
-				}
-			}
-			if k.dx != nil {
-				gemm.SgemmPackedA(th, k.paT[gi], false, nn, 1, dyp, nn, 0, col, nn)
-				for c := range g.CG() {
-					for i := range g.KH {
-						for j := range g.KW {
-							dst := c*k.hp*wp + (o0+i*g.DH)*wp + j*g.DW
-							asm.Axpy(1, col[((c*g.KH+i)*g.KW+j)*nn:][:nn], gx[dst:dst+nn])
-						}
-					}
-				}
-			}
-			if k.dw != nil {
-				pr := nr + (g.KH-1)*g.DH
-				xg := k.xg(k.x, n, gi)
-				for c := range g.CG() {
-					fillBand(xp[c*pr*wp:], xg[c*hw:], g.H, g.W, o0-g.PadT, pr, -g.PadL, wp)
-				}
-				for c := range g.CG() {
-					for i := range g.KH {
-						for j := range g.KW {
-							src := c*pr*wp + i*g.DH*wp + j*g.DW
-							row := col[((c*g.KH+i)*g.KW+j)*nn:][:nn]
-							copy(row, xp[src:src+nn])
-							for r := range nr {
-								clear(row[r*wp+g.OW : (r+1)*wp])
-							}
-						}
-					}
-				}
-				k.dwGemm(part, th, dyp, nn, col, nn, nn, acc[gi*k.mg*k.kk:])
-			}
-		}
-		if k.dx != nil {
-			dxg := k.xg(k.dx, n, gi)
+			pr := nr + (g.KH-1)*g.DH
+			xg := k.xg(k.x, n, gi)
 			for c := range g.CG() {
-				for ih := range g.H {
-					src := c*k.hp*wp + (ih+g.PadT)*wp + g.PadL
-					copy(dxg[(c*g.H+ih)*g.W:(c*g.H+ih+1)*g.W], gx[src:])
+				fillBand(xp[c*pr*wp:], xg[c*hw:], g.H, g.W, o0-g.PadT, pr, -g.PadL, wp)
+			}
+			for c := range g.CG() {
+				for i := range g.KH {
+					for j := range g.KW {
+						src := c*pr*wp + i*g.DH*wp + j*g.DW
+						row := col[((c*g.KH+i)*g.KW+j)*nn:][:nn]
+						copy(row, xp[src:src+nn])
+						for r := range nr {
+							clear(row[r*wp+g.OW : (r+1)*wp])
+						}
+					}
 				}
 			}
+			k.dwGemm(part, th, dyp[k.dypLead+o0*wp:], k.dypLen, col, nn, nn, acc[gi*k.mg*k.kk:])
 		}
+	}
+}
+
+// setupPaddedDX prepares the input gradient of the padded-width mode (see
+// backwardPadded): the dY buffers with their margins, the row table of the
+// shifted dY rows, and storage for the regrouped weights.
+func (k *Im2col) setupPaddedDX() {
+	g := k.g
+	taps := g.KH * g.KW
+	// The shifted rows read from q − (KH−1)·DH·wp − (KW−1)·DW (q ≥ PadT·wp ≥ 0)
+	// to H·wp + PadT·wp, at most OH·wp + ((KH−1)·DH − PadB)·wp: margins of
+	// that many zeros keep every read inside the image's own zeros or the
+	// neighbouring channel's.
+	k.dypLead = (g.KH-1)*g.DH*k.wp + (g.KW-1)*g.DW
+	k.dypLen = k.dypLead + g.OH*k.wp + max(0, (g.KH-1)*g.DH-g.PadB)*k.wp
+	parts := k.team.Parts(g.N * g.G)
+	k.dyps = make([][]float32, parts)
+	for i := range k.dyps {
+		k.dyps[i] = make([]float32, k.mg*k.dypLen)
+	}
+	runs := make([]int, 0, k.mg*taps)
+	for m := range k.mg {
+		for i := range g.KH {
+			for j := range g.KW {
+				runs = append(runs, m*k.dypLen+k.dypLead+g.PadT*k.wp-i*g.DH*k.wp-j*g.DW)
+			}
+		}
+	}
+	k.dxRows = asm.NewRows(runs)
+	k.wDX = make([]float32, g.CG()*k.mg*taps)
+	k.paDX = make([]*gemm.PackedA, g.G)
+	for i := range k.paDX {
+		k.paDX[i] = new(gemm.PackedA)
+	}
+}
+
+// packPaddedDX packs W'_g of every group: row c holds W[m][c][i][j] for
+// (m, i, j) in order, the A operand of backwardPadded's input gradient.
+func (k *Im2col) packPaddedDX(w []float32) {
+	g := k.g
+	cg, taps := g.CG(), g.KH*g.KW
+	kd := k.mg * taps
+	for gi := range g.G {
+		wg := w[gi*k.mg*cg*taps:]
+		for m := range k.mg {
+			for c := range cg {
+				copy(k.wDX[c*kd+m*taps:][:taps], wg[(m*cg+c)*taps:])
+			}
+		}
+		k.paDX[gi].PackParallel(k.team.Threads(), false, cg, kd, k.wDX, kd)
 	}
 }
 
