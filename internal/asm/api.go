@@ -264,6 +264,46 @@ func PackPanelNRRows(kc int, dst, src []float32, rows Rows, p0, col int) {
 	}
 }
 
+// Sgemm6x16Rows computes nb adjacent 6×16 tiles of C from one packed A
+// micro-panel a (kc×6, as PackMR writes it) and a B given by a row table
+// of kc rows (kc = rows.Len()):
+//
+//	c[i*ldc + 16*blk + j] = Σ_{p<kc} a[p*6+i] · b[rows.Start(p) + col + 16*blk + j]
+//
+// for blk < nb, i < 6, j < 16; C is written, not read. It is the kernel
+// of a direct convolution with a short reduction (a first layer's 3
+// channels × 9 taps): B, the taps' runs in the input's phase planes, is
+// read in place, not packed, and the reduction stays in registers. It
+// panics unless every row has 16·nb values from col on inside b and the
+// six C rows of 16·nb values fit c.
+func Sgemm6x16Rows(a, b []float32, rows Rows, col, nb int, c []float32, ldc int) {
+	kc := rows.Len()
+	if nb <= 0 {
+		return
+	}
+	if len(a) < MR*kc || ldc < NR*nb || len(c) < (MR-1)*ldc+NR*nb || !rows.Within(col, NR*nb, len(b)) {
+		panic("asm: Sgemm6x16Rows: bad arguments")
+	}
+	if useAsm.Load() && kc > 0 {
+		sgemm6x16RowsAVX2(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc)
+		return
+	}
+	for blk := range nb {
+		for i := range MR {
+			cr := c[i*ldc+NR*blk:][:NR]
+			var acc [NR]float32
+			for p := range kc {
+				av := a[p*MR+i]
+				br := b[rows.off[p]+col+NR*blk:][:NR]
+				for j := range acc {
+					acc[j] += av * br[j]
+				}
+			}
+			copy(cr, acc[:])
+		}
+	}
+}
+
 // PackMR packs one MR-row micro-panel of a row-major matrix (the A operand
 // of GEMM): it interleaves 6 rows of kc elements,
 //

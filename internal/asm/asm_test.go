@@ -435,3 +435,68 @@ func TestPackPanelNRTrans(t *testing.T) {
 		}
 	})
 }
+
+// TestSgemm6x16Rows checks the row-table micro-kernel against a float64
+// sum: several tiles per call, B rows anywhere in b (the last one ending
+// exactly at the end of the slice read), C rows with guard values between
+// and after them that must stay untouched.
+func TestSgemm6x16Rows(t *testing.T) {
+	const guard = -7
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(6, 6))
+		for _, kc := range []int{1, 2, 5, 27, 64} {
+			for nb := 1; nb <= 3; nb++ {
+				col := r.IntN(5)
+				span := NR*nb + col
+				b := randSlice(r, span+40)
+				off := make([]int, kc)
+				for p := range off {
+					off[p] = r.IntN(41)
+				}
+				off[kc-1] = 40 // reaches the end of b exactly
+				a := randSlice(r, MR*kc)
+				ldc := NR*nb + 3
+				c := make([]float32, MR*ldc+5)
+				for i := range c {
+					c[i] = guard
+				}
+				Sgemm6x16Rows(a, b, NewRows(off), col, nb, c, ldc)
+				for i, v := range c {
+					row, x := i/ldc, i%ldc
+					if row >= MR || x >= NR*nb {
+						if v != guard {
+							t.Fatalf("kc %d nb %d: c[%d] = %v, want the guard", kc, nb, i, v)
+						}
+						continue
+					}
+					var want float64
+					for p := range kc {
+						want += float64(a[p*MR+row]) * float64(b[off[p]+col+x])
+					}
+					if math.Abs(float64(v)-want) > 1e-5*float64(kc+1) {
+						t.Fatalf("kc %d nb %d: c[%d][%d] = %v, want %v", kc, nb, row, x, v, want)
+					}
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkSgemm6x16Rows: the row-table kernel on L1-resident data, 27
+// taps (a first layer), 7 tiles per call.
+func BenchmarkSgemm6x16Rows(b *testing.B) {
+	requireAsm(b)
+	r := rand.New(rand.NewPCG(1, 1))
+	const kc, nb = 27, 7
+	src := randSlice(r, 3*1024)
+	off := make([]int, kc)
+	for p := range off {
+		off[p] = (p % 3) * 1000 + (p/3)*113%800
+	}
+	a, c := randSlice(r, 6*kc), make([]float32, 6*nb*16)
+	rows := NewRows(off)
+	for b.Loop() {
+		Sgemm6x16Rows(a, src, rows, 0, nb, c, nb*16)
+	}
+	b.ReportMetric(float64(2*6*16*kc*nb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}

@@ -99,6 +99,12 @@ func copyRowsAVX2(dst, src *float32, rows, n, stride, plain int)
 //go:noescape
 func packPanelNRRowsAVX2(kc int, dst, src *float32, off *int, col int)
 
+// sgemm6x16RowsAVX2: for blk < nb: c[i·ldc + 16·blk + j] = Σ_{p<kc}
+// a[p·6+i]·b[off[p] + 16·blk + j] (i < 6, j < 16).
+//
+//go:noescape
+func sgemm6x16RowsAVX2(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+
 // addRowsAVX2: dst[r·stride + j] += src[r·n + j] for r < rows, j < n (n ≥ 1);
 // the first plain rows' tails as one unmasked 8-lane add (see the assembly).
 //

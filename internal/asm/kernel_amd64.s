@@ -956,3 +956,124 @@ pnt_loop1: // dst[p*16+j] = row_j[p], j = 0..15
 pnt_done:
 	VZEROUPPER
 	RET
+
+// ===========================================================================
+// func sgemm6x16RowsAVX2(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+//
+//	for blk < nb, i < 6, j < 16:
+//	    c[i*ldc + 16*blk + j] = Σ_{p<kc} a[p*6+i] * b[off[p] + 16*blk + j]
+//
+// The micro-kernel of a direct convolution with a short reduction (kc
+// taps): B is not packed but read in place through a row table (row p is a
+// tap's run in the input's phase planes), and nb adjacent 16-column tiles
+// of one output row are computed per call with the A panel (kc×6 packed
+// weights, L1-resident) reloaded for each. The whole reduction stays in
+// registers and C is written once, without being read.
+// ===========================================================================
+#define ROFF  R10 // &off[p]
+#define RNB   R11 // tiles left
+#define RA0   R12 // a (start of the A panel)
+#define ROFF0 R13 // off (start of the row table)
+#define RCROW BX  // C tile: current row while storing
+#define RCOL  AX  // &c[16*blk]
+
+// RSTEP(OFF, AOFF): one k step, B row at BPTR + 4·OFF, A column at APTR + AOFF.
+#define RSTEP(OFF, AOFF) \
+	VMOVUPS      (BPTR)(OFF*4), B0;    \
+	VMOVUPS      32(BPTR)(OFF*4), B1;  \
+	VBROADCASTSS (AOFF)(APTR), A0;     \
+	VFMADD231PS  B0, A0, ACC00;        \
+	VFMADD231PS  B1, A0, ACC01;        \
+	VBROADCASTSS (AOFF+4)(APTR), A1;   \
+	VFMADD231PS  B0, A1, ACC10;        \
+	VFMADD231PS  B1, A1, ACC11;        \
+	VBROADCASTSS (AOFF+8)(APTR), A0;   \
+	VFMADD231PS  B0, A0, ACC20;        \
+	VFMADD231PS  B1, A0, ACC21;        \
+	VBROADCASTSS (AOFF+12)(APTR), A1;  \
+	VFMADD231PS  B0, A1, ACC30;        \
+	VFMADD231PS  B1, A1, ACC31;        \
+	VBROADCASTSS (AOFF+16)(APTR), A0;  \
+	VFMADD231PS  B0, A0, ACC40;        \
+	VFMADD231PS  B1, A0, ACC41;        \
+	VBROADCASTSS (AOFF+20)(APTR), A1;  \
+	VFMADD231PS  B0, A1, ACC50;        \
+	VFMADD231PS  B1, A1, ACC51
+
+TEXT ·sgemm6x16RowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ a+8(FP), RA0
+	MOVQ b+16(FP), BPTR
+	MOVQ off+24(FP), ROFF0
+	MOVQ nb+32(FP), RNB
+	MOVQ c+40(FP), RCOL
+	MOVQ ldc+48(FP), LDC
+	SHLQ $2, LDC
+
+rows_tile:
+	TESTQ  RNB, RNB
+	JEQ    rows_done
+	MOVQ   kc+0(FP), KC
+	MOVQ   RA0, APTR
+	MOVQ   ROFF0, ROFF
+	VXORPS ACC00, ACC00, ACC00
+	VXORPS ACC01, ACC01, ACC01
+	VXORPS ACC10, ACC10, ACC10
+	VXORPS ACC11, ACC11, ACC11
+	VXORPS ACC20, ACC20, ACC20
+	VXORPS ACC21, ACC21, ACC21
+	VXORPS ACC30, ACC30, ACC30
+	VXORPS ACC31, ACC31, ACC31
+	VXORPS ACC40, ACC40, ACC40
+	VXORPS ACC41, ACC41, ACC41
+	VXORPS ACC50, ACC50, ACC50
+	VXORPS ACC51, ACC51, ACC51
+
+	// Two k steps per iteration (the row table's loads and the loop
+	// control shared), then the odd one.
+	CMPQ KC, $2
+	JLT  rows_k1
+
+rows_k2:
+	MOVQ (ROFF), TMP                    // off[p]
+	MOVQ 8(ROFF), R14                   // off[p+1]
+	RSTEP(TMP, 0)
+	RSTEP(R14, 24)
+	ADDQ $48, APTR
+	ADDQ $16, ROFF
+	SUBQ $2, KC
+	CMPQ KC, $2
+	JGE  rows_k2
+
+rows_k1:
+	TESTQ KC, KC
+	JEQ   rows_store
+	MOVQ  (ROFF), TMP
+	RSTEP(TMP, 0)
+
+rows_store:
+	MOVQ    RCOL, RCROW
+	VMOVUPS ACC00, (RCROW)
+	VMOVUPS ACC01, 32(RCROW)
+	ADDQ    LDC, RCROW
+	VMOVUPS ACC10, (RCROW)
+	VMOVUPS ACC11, 32(RCROW)
+	ADDQ    LDC, RCROW
+	VMOVUPS ACC20, (RCROW)
+	VMOVUPS ACC21, 32(RCROW)
+	ADDQ    LDC, RCROW
+	VMOVUPS ACC30, (RCROW)
+	VMOVUPS ACC31, 32(RCROW)
+	ADDQ    LDC, RCROW
+	VMOVUPS ACC40, (RCROW)
+	VMOVUPS ACC41, 32(RCROW)
+	ADDQ    LDC, RCROW
+	VMOVUPS ACC50, (RCROW)
+	VMOVUPS ACC51, 32(RCROW)
+	ADDQ    $64, BPTR                 // next tile: 16 columns on
+	ADDQ    $64, RCOL
+	DECQ    RNB
+	JMP     rows_tile
+
+rows_done:
+	VZEROUPPER
+	RET

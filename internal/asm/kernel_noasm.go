@@ -101,3 +101,7 @@ func packPanelNRRowsAVX2(kc int, dst, src *float32, off *int, col int) {
 		copy(d[p*NR:(p+1)*NR], unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(src), 4*(o+col))), NR))
 	}
 }
+
+func sgemm6x16RowsAVX2(kc int, a, b *float32, off *int, nb int, c *float32, ldc int) {
+	panic("asm: sgemm6x16RowsAVX2 without assembly")
+}

@@ -51,6 +51,25 @@ func (pa *PackedA) PackParallel(threads int, transA bool, m, k int, a []float32,
 	packAParallel(min(threads, runtime.GOMAXPROCS(0)), pa, transA, a, lda)
 }
 
+// Panel returns micro-panel ir (rows [ir·MR, ir·MR+MR), zero padded past
+// M()) of a matrix packed in one depth block: K()×MR floats, column p's MR
+// values at p·MR, as asm.PackMR writes them — the A operand of the
+// row-table micro-kernel asm.Sgemm6x16Rows. It panics if K() exceeds the
+// depth block (SingleBlock is false).
+func (pa *PackedA) Panel(ir int) []float32 {
+	if !pa.SingleBlock() {
+		panic("gemm: PackedA.Panel: several depth blocks")
+	}
+	return pa.data[ir*pa.k*MR : (ir+1)*pa.k*MR]
+}
+
+// SingleBlock reports whether the packed matrix is one depth block (K() at
+// most the blocking depth, 256), so that Panel may be used.
+func (pa *PackedA) SingleBlock() bool { return pa.kc >= pa.k }
+
+// Panels returns the number of micro-panels: ⌈M()/MR⌉.
+func (pa *PackedA) Panels() int { return pa.panels }
+
 // M returns the number of rows of the packed matrix.
 func (pa *PackedA) M() int { return pa.m }
 

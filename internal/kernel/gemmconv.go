@@ -481,6 +481,9 @@ func (k *Im2col) fwdItems() int {
 	if k.padded {
 		return k.g.N * k.g.G * k.rchk
 	}
+	if k.direct {
+		return k.g.N * k.g.G
+	}
 	return k.items()
 }
 

@@ -122,6 +122,14 @@ func convCases() []geom.Conv {
 		mk(2, 6, 9, 4, 9, 1, 1, 0, 1, 3),
 		mk(1, 5, 12, 10, 3, 5, 2, 2, 2, 1),
 		mk(1, 1, 19, 19, 1, 7, 1, 3, 1, 1),
+		// The direct forward of short reductions (phase mode, at most
+		// directMaxK taps, rows of at least 16 outputs): a last weight panel
+		// of 2 and of 1 channels, row tails of 4 and 1 outputs, stride 1,
+		// groups, one image on a team.
+		mk(1, 3, 37, 40, 32, 3, 2, 1, 1, 1),
+		mk(3, 2, 34, 33, 7, 3, 2, 1, 1, 1),
+		mk(2, 2, 12, 18, 6, 3, 1, 1, 1, 1),
+		mk(2, 4, 20, 33, 8, 3, 2, 1, 1, 2),
 	}
 	// Depthwise: sizes around the 8/32-wide blocks of the row kernels.
 	for _, c := range []struct{ n, c, h, w, mult, k, s, p, d int }{

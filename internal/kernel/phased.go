@@ -40,6 +40,15 @@ type phased struct {
 	sigLo, sigHi, sigSrc []int
 	runs                 []int // per im2col row: where its run starts in the phase planes (tapRun)
 
+	// Direct forward (short reductions, see setupDirect): the taps' runs as
+	// a row table, and per part a scratch of MR output rows.
+	direct   bool
+	tapRows  asm.Rows
+	dscratch [][]float32
+	dRowsFn  func(part, lo, hi int)
+	dn, dgi  int // per-call arguments of dRowsFn
+	dq       []float32
+
 	// Per-call arguments of the team loops of forwardPhased (fillLoop,
 	// colsLoop, outLoop), made once as method values.
 	fillFn, colsFn, outFn func(part, lo, hi int)
@@ -92,8 +101,9 @@ func (k *Im2col) setupPhased(modestPad bool) {
 	}
 	ph.runs = k.tapRuns()
 	parts := k.team.Parts(k.items())
-	// The last tap's run goes dv = ⌊(KW−1)·DW/SW⌋ values past its plane.
-	qlen := g.CG()*g.SH*g.SW*hq*wq + (g.KW-1)*g.DW/g.SW
+	// The last tap's run goes dv = ⌊(KW−1)·DW/SW⌋ values past its plane,
+	// and the direct forward's last tile of a row up to NR − 1 more.
+	qlen := g.CG()*g.SH*g.SW*hq*wq + (g.KW-1)*g.DW/g.SW + gemm.NR
 	for range parts {
 		ph.xqs = append(ph.xqs, make([]float32, qlen))
 		ph.gqs = append(ph.gqs, make([]float32, qlen))
@@ -105,6 +115,113 @@ func (k *Im2col) setupPhased(modestPad bool) {
 	// The team loops of a threaded GEMM use one deinterleave row per part.
 	for len(k.des) < k.team.Threads() {
 		k.des = append(k.des, make([]float32, g.W))
+	}
+	k.setupDirect()
+}
+
+// directMaxK is the longest reduction (C/G·KH·KW) the direct forward takes:
+// with up to 64 taps the B rows of one output row (64 runs of 16 values,
+// 2 cache lines each) and the packed weights stay in L1 across all the
+// weight panels, while the GEMM path would copy every tap's run (im2col),
+// pack it, and load and store each C tile once per ≤ 64 rank-1 updates. A
+// first layer (3 channels × 3×3) has 27.
+const directMaxK = 64
+
+// setupDirect switches the forward pass of a phase-mode convolution with a
+// short reduction and output rows of at least one tile (NR values) to the
+// direct kernel (forwardDirect).
+func (k *Im2col) setupDirect() {
+	g, ph := k.g, &k.phased
+	if k.kk > directMaxK || g.OW < gemm.NR || !asm.HasAVX2FMA {
+		return
+	}
+	ph.direct = true
+	ph.tapRows = asm.NewRows(ph.runs)
+	// Work items are now single images: up to one phase buffer per part.
+	parts := k.team.Parts(g.N * g.G)
+	for len(ph.xqs) < parts {
+		ph.xqs = append(ph.xqs, make([]float32, len(ph.xqs[0])))
+	}
+	for len(k.des) < parts {
+		k.des = append(k.des, make([]float32, len(k.des[0])))
+	}
+	for range max(parts, k.team.Threads()) {
+		ph.dscratch = append(ph.dscratch, make([]float32, gemm.MR*ceilDiv(g.OW, gemm.NR)*gemm.NR))
+	}
+	ph.dRowsFn = k.directRowsLoop
+	k.fwdFn = k.forwardDirect
+}
+
+// forwardDirect is the forward pass of the direct mode, per image and
+// group: the phase planes, then every output row computed straight from
+// them by asm.Sgemm6x16Rows, a weight panel (6 output channels) and a row
+// of OW outputs at a time, the taps' runs read in place (the phase domain
+// has wq ≥ OW columns per row; the values past OW that the last tile reads
+// land in a scratch tile and are dropped). With fewer images than threads
+// the phase split and the rows run on the whole team.
+func (k *Im2col) forwardDirect(part, lo, hi int) {
+	g, ph := k.g, &k.phased
+	teamed := !k.outer(k.fwdItems())
+	for it := lo; it < hi; it++ {
+		n, gi := it/g.G, it%g.G
+		q := ph.xqs[part]
+		if !teamed {
+			k.fillPhases(q, k.xg(k.x, n, gi), k.des[part])
+			k.directRows(part, q, n, gi, 0, g.OH)
+			continue
+		}
+		ph.fq, ph.fx = q, k.xg(k.x, n, gi)
+		k.team.For(g.CG(), ph.fillFn)
+		ph.dq, ph.dn, ph.dgi = q, n, gi
+		k.team.For(g.OH, ph.dRowsFn)
+		ph.fq, ph.fx, ph.dq = nil, nil, nil
+	}
+}
+
+func (k *Im2col) directRowsLoop(part, lo, hi int) {
+	ph := &k.phased
+	k.directRows(part, ph.dq, ph.dn, ph.dgi, lo, hi)
+}
+
+// directRows computes output rows [oh0, oh1) of image n, group gi from
+// the phase planes q.
+func (k *Im2col) directRows(part int, q []float32, n, gi, oh0, oh1 int) {
+	g, ph := k.g, &k.phased
+	pa := k.pa[gi]
+	full, rem := g.OW/gemm.NR, g.OW%gemm.NR
+	tiles := full
+	if rem > 0 {
+		tiles++
+	}
+	sc := ph.dscratch[part]
+	ldS := tiles * gemm.NR
+	for oh := oh0; oh < oh1; oh++ {
+		col := oh * ph.wq
+		for ir := range pa.Panels() {
+			a := pa.Panel(ir)
+			m0 := gi*k.mg + ir*gemm.MR
+			rows := min(gemm.MR, k.mg-ir*gemm.MR)
+			yo := (n*g.M+m0)*k.p + oh*g.OW
+			if rows == gemm.MR && full > 0 {
+				asm.Sgemm6x16Rows(a, q, ph.tapRows, col, full, k.y[yo:], k.p)
+				if rem > 0 {
+					asm.Sgemm6x16Rows(a, q, ph.tapRows, col+full*gemm.NR, 1, sc, gemm.NR)
+					for i := range rows {
+						copy(k.y[yo+i*k.p+full*gemm.NR:][:rem], sc[i*gemm.NR:])
+					}
+				}
+			} else {
+				asm.Sgemm6x16Rows(a, q, ph.tapRows, col, tiles, sc, ldS)
+				for i := range rows {
+					copy(k.y[yo+i*k.p:][:g.OW], sc[i*ldS:])
+				}
+			}
+			if k.b != nil {
+				for i := range rows {
+					asm.AddBias(k.b[m0+i], k.y[yo+i*k.p:][:g.OW])
+				}
+			}
+		}
 	}
 }
 
