@@ -491,7 +491,7 @@ func BenchmarkSgemm6x16Rows(b *testing.B) {
 	src := randSlice(r, 3*1024)
 	off := make([]int, kc)
 	for p := range off {
-		off[p] = (p % 3) * 1000 + (p/3)*113%800
+		off[p] = (p%3)*1000 + (p/3)*113%800
 	}
 	a, c := randSlice(r, 6*kc), make([]float32, 6*nb*16)
 	rows := NewRows(off)
