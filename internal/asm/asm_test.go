@@ -500,3 +500,16 @@ func BenchmarkSgemm6x16Rows(b *testing.B) {
 	}
 	b.ReportMetric(float64(2*6*16*kc*nb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// BenchmarkDot3x4: the GEMV block of a linear layer on L1-resident rows.
+func BenchmarkDot3x4(b *testing.B) {
+	requireAsm(b)
+	r := rand.New(rand.NewPCG(1, 1))
+	const k = 256
+	w, x := randSlice(r, 3*k), randSlice(r, 4*k)
+	var out [12]float32
+	for b.Loop() {
+		Dot3x4(&out, w, k, x, k, k)
+	}
+	b.ReportMetric(float64(2*12*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}

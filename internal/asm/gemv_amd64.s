@@ -12,18 +12,20 @@
 	VMOVSHDUP    X, T     \
 	VADDSS       T, X, X
 
-// func dot2x4AVX2(w *float32, ldw int, x *float32, ldx int, k int, out *float32)
+// func dot3x4AVX2(w *float32, ldw int, x *float32, ldx int, k int, out *float32)
 //
-//	for i < 2, j < 4: out[4i + j] = Σ_{t<k} w[i·ldw + t]·x[j·ldx + t]   (k a multiple of 8)
+//	for i < 3, j < 4: out[4i + j] = Σ_{t<k} w[i·ldw + t]·x[j·ldx + t]   (k a multiple of 8)
 //
-// Two weight rows against four input vectors: per 8 values 6 loads feed
-// 8 FMAs, where a single dot product needs 2 loads per FMA, so the
-// loop runs at the FMA rate instead of the load rate.
-TEXT ·dot2x4AVX2(SB), NOSPLIT, $0-48
+// Three weight rows against four input vectors: per 8 values 7 loads feed
+// 12 FMAs into 12 independent accumulators (enough chains to cover the FMA
+// latency at two per cycle; two rows × four images had 8, one short), so
+// the loop runs at the FMA rate.
+TEXT ·dot3x4AVX2(SB), NOSPLIT, $0-48
 	MOVQ   w+0(FP), SI
-	MOVQ   ldw+8(FP), DI
-	SHLQ   $2, DI
-	ADDQ   SI, DI               // DI = second weight row
+	MOVQ   ldw+8(FP), DX
+	SHLQ   $2, DX
+	LEAQ   (SI)(DX*1), DI       // DI = second weight row
+	LEAQ   (DI)(DX*1), DX       // DX = third weight row
 	MOVQ   x+16(FP), R8
 	MOVQ   ldx+24(FP), R12
 	SHLQ   $2, R12
@@ -40,45 +42,62 @@ TEXT ·dot2x4AVX2(SB), NOSPLIT, $0-48
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8           // Y8..Y11: row 2 · x0..x3
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
 
-d24_loop:
+d34_loop:
 	CMPQ        CX, $8
-	JLT         d24_reduce
-	VMOVUPS     (SI)(AX*1), Y8   // w0
-	VMOVUPS     (DI)(AX*1), Y9   // w1
-	VMOVUPS     (R8)(AX*1), Y10  // x0
-	VFMADD231PS Y10, Y8, Y0
-	VFMADD231PS Y10, Y9, Y4
-	VMOVUPS     (R9)(AX*1), Y11  // x1
-	VFMADD231PS Y11, Y8, Y1
-	VFMADD231PS Y11, Y9, Y5
-	VMOVUPS     (R10)(AX*1), Y12 // x2
-	VFMADD231PS Y12, Y8, Y2
-	VFMADD231PS Y12, Y9, Y6
-	VMOVUPS     (R11)(AX*1), Y13 // x3
-	VFMADD231PS Y13, Y8, Y3
-	VFMADD231PS Y13, Y9, Y7
+	JLT         d34_reduce
+	VMOVUPS     (SI)(AX*1), Y12  // w0
+	VMOVUPS     (DI)(AX*1), Y13  // w1
+	VMOVUPS     (DX)(AX*1), Y14  // w2
+	VMOVUPS     (R8)(AX*1), Y15  // x0
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y14, Y8
+	VMOVUPS     (R9)(AX*1), Y15  // x1
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y14, Y9
+	VMOVUPS     (R10)(AX*1), Y15 // x2
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y13, Y6
+	VFMADD231PS Y15, Y14, Y10
+	VMOVUPS     (R11)(AX*1), Y15 // x3
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y13, Y7
+	VFMADD231PS Y15, Y14, Y11
 	ADDQ        $32, AX
 	SUBQ        $8, CX
-	JMP         d24_loop
+	JMP         d34_loop
 
-d24_reduce:
+d34_reduce:
 	MOVQ   out+40(FP), BX
-	HSUM8(Y0, X0, X8)
+	HSUM8(Y0, X0, X12)
 	VMOVSS X0, (BX)
-	HSUM8(Y1, X1, X8)
+	HSUM8(Y1, X1, X12)
 	VMOVSS X1, 4(BX)
-	HSUM8(Y2, X2, X8)
+	HSUM8(Y2, X2, X12)
 	VMOVSS X2, 8(BX)
-	HSUM8(Y3, X3, X8)
+	HSUM8(Y3, X3, X12)
 	VMOVSS X3, 12(BX)
-	HSUM8(Y4, X4, X8)
+	HSUM8(Y4, X4, X12)
 	VMOVSS X4, 16(BX)
-	HSUM8(Y5, X5, X8)
+	HSUM8(Y5, X5, X12)
 	VMOVSS X5, 20(BX)
-	HSUM8(Y6, X6, X8)
+	HSUM8(Y6, X6, X12)
 	VMOVSS X6, 24(BX)
-	HSUM8(Y7, X7, X8)
+	HSUM8(Y7, X7, X12)
 	VMOVSS X7, 28(BX)
+	HSUM8(Y8, X8, X12)
+	VMOVSS X8, 32(BX)
+	HSUM8(Y9, X9, X12)
+	VMOVSS X9, 36(BX)
+	HSUM8(Y10, X10, X12)
+	VMOVSS X10, 40(BX)
+	HSUM8(Y11, X11, X12)
+	VMOVSS X11, 44(BX)
 	VZEROUPPER
 	RET

@@ -111,8 +111,8 @@ func sgemm6x16RowsAVX2(kc int, a, b *float32, off *int, nb int, c *float32, ldc 
 //go:noescape
 func addRowsAVX2(dst, src *float32, rows, n, stride, plain int)
 
-// dot2x4AVX2: out[4i+j] = Σ_{t<k} w[i·ldw+t]·x[j·ldx+t] for i < 2, j < 4 (k a
+// dot3x4AVX2: out[4i+j] = Σ_{t<k} w[i·ldw+t]·x[j·ldx+t] for i < 3, j < 4 (k a
 // multiple of 8).
 //
 //go:noescape
-func dot2x4AVX2(w *float32, ldw int, x *float32, ldx int, k int, out *float32)
+func dot3x4AVX2(w *float32, ldw int, x *float32, ldx int, k int, out *float32)

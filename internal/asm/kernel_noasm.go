@@ -86,8 +86,8 @@ func copyRowsAVX2(dst, src *float32, rows, n, stride, _ int) {
 	copyRowsGeneric(unsafe.Slice(dst, rows*n), unsafe.Slice(src, (rows-1)*stride+n), rows, n, stride)
 }
 
-func dot2x4AVX2(w *float32, ldw int, x *float32, ldx int, k int, out *float32) {
-	dot2x4Generic((*[8]float32)(unsafe.Slice(out, 8)), unsafe.Slice(w, ldw+k), ldw, unsafe.Slice(x, 3*ldx+k), ldx, k)
+func dot3x4AVX2(w *float32, ldw int, x *float32, ldx int, k int, out *float32) {
+	dot3x4Generic((*[12]float32)(unsafe.Slice(out, 12)), unsafe.Slice(w, 2*ldw+k), ldw, unsafe.Slice(x, 3*ldx+k), ldx, k)
 }
 
 func addRowsAVX2(dst, src *float32, rows, n, stride, _ int) {

@@ -87,22 +87,22 @@ func copyRowsCase(t *testing.T, n, stride, rows int) {
 	}
 }
 
-// TestDot2x4 checks Dot2x4 against float64 dot products for lengths 0–70
+// TestDot3x4 checks Dot3x4 against float64 dot products for lengths 0–70
 // (vector body and scalar tail) and padded row strides.
-func TestDot2x4(t *testing.T) {
+func TestDot3x4(t *testing.T) {
 	impls(t, func(t *testing.T) {
 		for k := 0; k <= 70; k++ {
 			ldw, ldx := k+3, k+5
-			w, x := make([]float32, ldw+k), make([]float32, 3*ldx+k)
+			w, x := make([]float32, 2*ldw+k), make([]float32, 3*ldx+k)
 			for i := range w {
 				w[i] = float32(i%13) - 6
 			}
 			for i := range x {
 				x[i] = float32(i%7)*0.5 - 1
 			}
-			var out [8]float32
-			Dot2x4(&out, w, ldw, x, ldx, k)
-			for i := range 2 {
+			var out [12]float32
+			Dot3x4(&out, w, ldw, x, ldx, k)
+			for i := range 3 {
 				for j := range 4 {
 					var want float64
 					for q := range k {

@@ -277,25 +277,25 @@ func (k *Pointwise) Forward(x, w, b, y []float32) {
 }
 
 // forwardGemv computes the outputs of channels [lo, hi) of every image in
-// GEMV mode: y[n, m] = W[m]·x[n] + b[m], two weight rows against four
-// images at a time (asm.Dot2x4), single dot products for the rest.
+// GEMV mode: y[n, m] = W[m]·x[n] + b[m], three weight rows against four
+// images at a time (asm.Dot3x4), single dot products for the rest.
 func (k *Pointwise) forwardGemv(_, lo, hi int) {
 	g := k.g
 	c := g.C
-	var blk [8]float32
+	var blk [12]float32
 	m := lo
-	for ; m+2 <= hi && g.N >= 4; m += 2 {
+	for ; m+3 <= hi && g.N >= 4; m += 3 {
 		n := 0
 		for ; n+4 <= g.N; n += 4 {
-			asm.Dot2x4(&blk, k.w[m*c:], c, k.x[n*c:], c, c)
-			for i := range 2 {
+			asm.Dot3x4(&blk, k.w[m*c:], c, k.x[n*c:], c, c)
+			for i := range 3 {
 				for j := range 4 {
 					k.y[(n+j)*g.M+m+i] = blk[4*i+j] + k.bias(m+i)
 				}
 			}
 		}
 		for ; n < g.N; n++ {
-			for i := range 2 {
+			for i := range 3 {
 				k.y[n*g.M+m+i] = asm.Dot(k.w[(m+i)*c:(m+i+1)*c], k.x[n*c:(n+1)*c]) + k.bias(m+i)
 			}
 		}

@@ -67,3 +67,31 @@ func BenchmarkScratchFirst(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkScratchS2(b *testing.B) {
+	g := geom.Conv{N: 8, C: 3, H: 224, W: 224, M: 32, KH: 3, KW: 3, SH: 2, SW: 2,
+		PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: 1, OH: 112, OW: 112}
+	x, w, y := make([]float32, g.InLen()), make([]float32, g.WeightLen()), make([]float32, g.OutLen())
+	k := NewIm2col(g, 1)
+	b.Run("fwd", func(b *testing.B) {
+		for b.Loop() {
+			k.Forward(x, w, nil, y)
+		}
+	})
+	b.Run("fill", func(b *testing.B) {
+		for b.Loop() {
+			for n := range 8 {
+				k.fillPhases(k.xqs[0], k.xg(x, n, 0), k.des[0])
+			}
+		}
+	})
+	k.packForward(w)
+	k.x, k.y = x, y
+	b.Run("rows", func(b *testing.B) {
+		for b.Loop() {
+			for n := range 8 {
+				k.directRows(0, k.xqs[0], n, 0, 0, g.OH)
+			}
+		}
+	})
+}
