@@ -51,6 +51,20 @@ func (pa *PackedA) PackParallel(threads int, transA bool, m, k int, a []float32,
 	packAParallel(min(threads, runtime.GOMAXPROCS(0)), pa, transA, a, lda)
 }
 
+// PackOneBlock is PackParallel with the whole depth K() in one block, so
+// that Panel may be used whatever K() is (for a kernel that keeps the
+// whole reduction in registers, asm.Sgemm6x16Rows). SgemmPackedA accepts
+// the result too, with its B panels K() deep.
+func (pa *PackedA) PackOneBlock(threads int, transA bool, m, k int, a []float32, lda int) {
+	if m < 0 || k < 0 {
+		panic("gemm: negative dimension")
+	}
+	checkMat("A", transA, m, k, a, lda)
+	pa.reset(m, k)
+	pa.kc = max(k, 1)
+	packAParallel(min(threads, runtime.GOMAXPROCS(0)), pa, transA, a, lda)
+}
+
 // Panel returns micro-panel ir (rows [ir·MR, ir·MR+MR), zero padded past
 // M()) of a matrix packed in one depth block: K()×MR floats, column p's MR
 // values at p·MR, as asm.PackMR writes them — the A operand of the

@@ -390,6 +390,9 @@ type Im2col struct {
 	rowsC, rchk int         // output rows per chunk, chunks per image and group
 	xpads       [][]float32 // per part: C/G padded planes of the chunk's rows
 	padRuns     [][]int     // per part: where each im2col row starts in xpads
+	padDirect   bool        // forward by asm.Sgemm6x16Rows on xpads (see forwardPadded)
+	paOne       []*gemm.PackedA
+	padScratch  [][]float32
 	ybufs       [][]float32 // per part: M/G × rows·wp outputs before cropping (dY in backward)
 	gxs         [][]float32 // per part: C/G·H·wp, the input gradient with its padding columns
 	dyps        [][]float32 // per part: M/G planes of dY, wp wide with zero margins (dypLen each)
@@ -453,13 +456,24 @@ func NewIm2col(g geom.Conv, threads int) *Im2col {
 		for i := range parts {
 			k.cols[i] = make([]float32, max(len(k.cols[i]), kk*k.rowsC*k.wp))
 			// The chunk's padded rows, plus the values the last tap's
-			// contiguous copy runs past the last plane (garbage columns).
-			k.xpads[i] = make([]float32, g.CG()*(k.rowsC+(g.KH-1)*g.DH)*k.wp+(g.KW-1)*g.DW)
+			// contiguous copy runs past the last plane (garbage columns),
+			// and the NR − 1 more that padDirectGEMM's last tile reads.
+			k.xpads[i] = make([]float32, g.CG()*(k.rowsC+(g.KH-1)*g.DH)*k.wp+(g.KW-1)*g.DW+gemm.NR)
 			k.ybufs[i] = make([]float32, k.mg*k.rowsC*k.wp)
 			k.padRuns[i] = make([]int, kk)
 		}
 		k.fwdFn = k.forwardPadded
 		k.bwdFn = k.backwardPadded
+		if k.mg <= padDirectMaxM && asm.HasAVX2FMA {
+			k.padDirect = true
+			k.paOne = make([]*gemm.PackedA, g.G)
+			for i := range k.paOne {
+				k.paOne[i] = new(gemm.PackedA)
+			}
+			for range parts {
+				k.padScratch = append(k.padScratch, make([]float32, gemm.MR*ceilDiv(k.rowsC*k.wp, gemm.NR)*gemm.NR))
+			}
+		}
 		k.gxs = make([][]float32, k.team.Parts(g.N*g.G))
 		for i := range k.gxs {
 			k.gxs[i] = make([]float32, g.CG()*g.H*k.wp)
@@ -490,7 +504,13 @@ func (k *Im2col) fwdItems() int {
 // Forward computes y = conv(x, w) + b (b may be nil).
 func (k *Im2col) Forward(x, w, b, y []float32) {
 	k.x, k.w, k.b, k.y = x, w, b, y
-	k.packForward(w)
+	if k.padDirect {
+		for i := range k.g.G {
+			k.paOne[i].PackOneBlock(k.team.Threads(), false, k.mg, k.kk, w[i*k.mg*k.kk:], k.kk)
+		}
+	} else {
+		k.packForward(w)
+	}
 	k.run(k.fwdItems(), k.fwdFn)
 	k.x, k.w, k.b, k.y = nil, nil, nil, nil
 }
@@ -533,7 +553,11 @@ func (k *Im2col) forwardPadded(part, lo, hi int) {
 				}
 			}
 		}
-		gemm.SgemmPackedARows(th, k.pa[gi], nn, 1, xp, asm.NewRows(runs), 0, yb, nn)
+		if k.padDirect {
+			k.padDirectGEMM(part, gi, xp, asm.NewRows(runs), yb, nn)
+		} else {
+			gemm.SgemmPackedARows(th, k.pa[gi], nn, 1, xp, asm.NewRows(runs), 0, yb, nn)
+		}
 		for m := range k.mg {
 			mo := gi*k.mg + m
 			yo := (n*g.M+mo)*k.p + o0*g.OW
@@ -544,6 +568,47 @@ func (k *Im2col) forwardPadded(part, lo, hi int) {
 					asm.AddBias(k.b[mo], dst)
 				}
 			}
+		}
+	}
+}
+
+// padDirectMaxM bounds the output channels per group for which the
+// padded-width forward skips B packing (padDirectGEMM): with few weight
+// panels a packed B panel is reused too few times to pay for its packing.
+// Measured (benchstat, 6 interleaved rounds, one thread): G1 (32 per
+// group) batch 8 −20 % (p = 0.026), batch 1 −8 % (n.s.); S1 (64) within
+// noise either way, so it keeps the packed GEMM.
+const padDirectMaxM = 32
+
+// padDirectGEMM computes yb (M/G × nn) = W_g · B, B's rows given by rows
+// into xp, with asm.Sgemm6x16Rows: B read in place, the whole reduction
+// of each 6×16 tile in registers.
+func (k *Im2col) padDirectGEMM(part, gi int, xp []float32, rows asm.Rows, yb []float32, nn int) {
+	pa := k.paOne[gi]
+	full, rem := nn/gemm.NR, nn%gemm.NR
+	tiles := full
+	if rem > 0 {
+		tiles++
+	}
+	sc := k.padScratch[part]
+	ldS := tiles * gemm.NR
+	for ir := range pa.Panels() {
+		a := pa.Panel(ir)
+		r := min(gemm.MR, k.mg-ir*gemm.MR)
+		c := yb[ir*gemm.MR*nn:]
+		if r == gemm.MR && full > 0 {
+			asm.Sgemm6x16Rows(a, xp, rows, 0, full, c, nn)
+			if rem > 0 {
+				asm.Sgemm6x16Rows(a, xp, rows, full*gemm.NR, 1, sc, gemm.NR)
+				for i := range r {
+					copy(c[i*nn+full*gemm.NR:][:rem], sc[i*gemm.NR:])
+				}
+			}
+			continue
+		}
+		asm.Sgemm6x16Rows(a, xp, rows, 0, tiles, sc, ldS)
+		for i := range r {
+			copy(c[i*nn:][:nn], sc[i*ldS:])
 		}
 	}
 }

@@ -130,6 +130,11 @@ func convCases() []geom.Conv {
 		mk(3, 2, 34, 33, 7, 3, 2, 1, 1, 1),
 		mk(2, 2, 12, 18, 6, 3, 1, 1, 1, 1),
 		mk(2, 4, 20, 33, 8, 3, 2, 1, 1, 2),
+		// The padded-width mode (stride 1, planes over 256 outputs) with
+		// its unpacked forward (padDirectGEMM, ≤ 32 channels per group):
+		// a partial weight panel, a group of 4 channels, row tails.
+		mk(1, 4, 17, 21, 8, 3, 1, 1, 1, 1),
+		mk(2, 8, 20, 15, 8, 3, 1, 1, 1, 2),
 	}
 	// Depthwise: sizes around the 8/32-wide blocks of the row kernels.
 	for _, c := range []struct{ n, c, h, w, mult, k, s, p, d int }{
