@@ -554,7 +554,7 @@ func (k *Im2col) forwardPadded(part, lo, hi int) {
 			}
 		}
 		if k.padDirect {
-			k.padDirectGEMM(part, gi, xp, asm.NewRows(runs), yb, nn)
+			rowsGEMM(k.paOne[gi], xp, asm.NewRows(runs), yb, nn, k.padScratch[part])
 		} else {
 			gemm.SgemmPackedARows(th, k.pa[gi], nn, 1, xp, asm.NewRows(runs), 0, yb, nn)
 		}
@@ -573,42 +573,44 @@ func (k *Im2col) forwardPadded(part, lo, hi int) {
 }
 
 // padDirectMaxM bounds the output channels per group for which the
-// padded-width forward skips B packing (padDirectGEMM): with few weight
+// padded-width forward skips B packing (rowsGEMM): with few weight
 // panels a packed B panel is reused too few times to pay for its packing.
 // Measured (benchstat, 6 interleaved rounds, one thread): G1 (32 per
 // group) batch 8 −20 % (p = 0.026), batch 1 −8 % (n.s.); S1 (64) within
 // noise either way, so it keeps the packed GEMM.
 const padDirectMaxM = 32
 
-// padDirectGEMM computes yb (M/G × nn) = W_g · B, B's rows given by rows
-// into xp, with asm.Sgemm6x16Rows: B read in place, the whole reduction
-// of each 6×16 tile in registers.
-func (k *Im2col) padDirectGEMM(part, gi int, xp []float32, rows asm.Rows, yb []float32, nn int) {
-	pa := k.paOne[gi]
-	full, rem := nn/gemm.NR, nn%gemm.NR
+// rowsGEMM computes C (pa.M() × n, row stride n) = A · B with pa packed in
+// one depth block (PackOneBlock) and B's rows given by rows into b, by
+// asm.Sgemm6x16Rows: B read in place, the whole reduction of each 6×16
+// tile in registers. b must hold NR − 1 values past every row's n (the
+// last tile of a row reads them; its extra columns are dropped), and sc
+// MR·⌈n/NR⌉·NR floats for the tiles that do not fit C.
+func rowsGEMM(pa *gemm.PackedA, b []float32, rows asm.Rows, c []float32, n int, sc []float32) {
+	m := pa.M()
+	full, rem := n/gemm.NR, n%gemm.NR
 	tiles := full
 	if rem > 0 {
 		tiles++
 	}
-	sc := k.padScratch[part]
 	ldS := tiles * gemm.NR
 	for ir := range pa.Panels() {
 		a := pa.Panel(ir)
-		r := min(gemm.MR, k.mg-ir*gemm.MR)
-		c := yb[ir*gemm.MR*nn:]
+		r := min(gemm.MR, m-ir*gemm.MR)
+		ct := c[ir*gemm.MR*n:]
 		if r == gemm.MR && full > 0 {
-			asm.Sgemm6x16Rows(a, xp, rows, 0, full, c, nn)
+			asm.Sgemm6x16Rows(a, b, rows, 0, full, ct, n)
 			if rem > 0 {
-				asm.Sgemm6x16Rows(a, xp, rows, full*gemm.NR, 1, sc, gemm.NR)
+				asm.Sgemm6x16Rows(a, b, rows, full*gemm.NR, 1, sc, gemm.NR)
 				for i := range r {
-					copy(c[i*nn+full*gemm.NR:][:rem], sc[i*gemm.NR:])
+					copy(ct[i*n+full*gemm.NR:][:rem], sc[i*gemm.NR:])
 				}
 			}
 			continue
 		}
-		asm.Sgemm6x16Rows(a, xp, rows, 0, tiles, sc, ldS)
+		asm.Sgemm6x16Rows(a, b, rows, 0, tiles, sc, ldS)
 		for i := range r {
-			copy(c[i*nn:][:nn], sc[i*ldS:])
+			copy(ct[i*n:][:n], sc[i*ldS:])
 		}
 	}
 }
