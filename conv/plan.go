@@ -65,6 +65,15 @@ type Options struct {
 	// Algorithm, when set, forces that algorithm; NewPlan fails if it does
 	// not apply to the operator and shape. Meant for benchmarks and tests.
 	Algorithm Algorithm
+	// ConstantWeights promises that the weights given to Forward keep their
+	// values from call to call (inference with fixed weights): the
+	// GEMM-based algorithms then pack them for the micro-kernel on the
+	// first Forward only (a 1024×1024 weight is 4 MiB to repack per call),
+	// and again when Forward is given a different weight tensor or after
+	// Plan.WeightsChanged. Changing the values in place without calling
+	// WeightsChanged makes Forward compute with the old values. Training
+	// must leave it off. Other algorithms ignore it.
+	ConstantWeights bool
 }
 
 func (o Options) threads() int {
@@ -259,6 +268,7 @@ type Plan struct {
 	algo    Algorithm
 	reason  string
 	threads int
+	constW  bool // Options.ConstantWeights
 	impl    planImpl
 	ps, gs  [maxParams][]float32 // argument scratch, so calls do not allocate
 }
@@ -282,7 +292,7 @@ func NewPlan(op Op, in []int, opt Options) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{op: op, in: append([]int(nil), in...), out: out, params: op.Params(),
-		algo: algo, reason: reason, threads: opt.threads()}
+		algo: algo, reason: reason, threads: opt.threads(), constW: opt.ConstantWeights}
 	for _, q := range p.params {
 		p.plens = append(p.plens, product(q.Shape))
 	}
@@ -295,7 +305,30 @@ func NewPlan(op Op, in []int, opt Options) (*Plan, error) {
 	}
 	g, _ := geometryOf(op, in)
 	p.impl = newImpl(algo, g, p.threads)
+	if opt.ConstantWeights {
+		p.setConstantWeights(true)
+	}
 	return p, nil
+}
+
+// constantWeighter is a kernel that can keep its packed weights.
+type constantWeighter interface{ SetConstantWeights(on bool) }
+
+func (p *Plan) setConstantWeights(on bool) {
+	if c, ok := p.impl.(convImpl); ok {
+		if k, ok := c.k.(constantWeighter); ok {
+			k.SetConstantWeights(on)
+		}
+	}
+}
+
+// WeightsChanged tells a plan made with Options.ConstantWeights that the
+// values of its weights changed in place: the next Forward packs them
+// again. Without ConstantWeights it does nothing (every Forward packs).
+func (p *Plan) WeightsChanged() {
+	if p.constW {
+		p.setConstantWeights(true)
+	}
 }
 
 // newImpl builds the runner of algorithm a (which applies to g).

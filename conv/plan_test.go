@@ -1,6 +1,8 @@
 package conv
 
 import (
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -230,5 +232,78 @@ func TestOpsRouteThroughPlans(t *testing.T) {
 		for i, g := range gr.Params {
 			checkClose(t, c.String()+" Op.Backward param", g.Data, o.dps[i], o.magDPs[i], o.termsDP[i])
 		}
+	}
+}
+
+// TestConstantWeights: with Options.ConstantWeights a plan packs its
+// weights once, repacks for a different weight tensor and after
+// WeightsChanged, and keeps computing with the packed values when they
+// change in place without it (the documented contract), for every
+// GEMM-based forward mode.
+func TestConstantWeights(t *testing.T) {
+	cases := []struct {
+		op Op
+		in []int
+	}{
+		{Pointwise(16, 24), []int{2, 16, 9, 9}},                                                        // batched pointwise
+		{Pointwise(16, 24), []int{1, 16, 13, 13}},                                                      // per-image pointwise
+		{Pointwise(12, 9).WithGroups(3), []int{2, 12, 5, 5}},                                           // group pointwise
+		{New2D(8, 10, 3).WithPadding(Pad(1)), []int{1, 8, 20, 21}},                                     // padded-width, unpacked B
+		{New2D(8, 40, 3).WithPadding(Pad(1)), []int{1, 8, 20, 21}},                                     // padded-width, packed B
+		{New2D(3, 8, 3).WithStride(2).WithPadding(Pad(1)), []int{2, 3, 40, 36}},                        // phase mode, direct
+		{New2D(16, 12, 3).WithStride(2).WithPadding(Pad(1)), []int{3, 16, 12, 11}},                     // phase mode, GEMM
+		{New2D(4, 6, 3).WithPadding(Padding{Top: 9, Bottom: 9, Left: 9, Right: 9}), []int{1, 4, 3, 3}}, // classic
+	}
+	r := rand.New(rand.NewPCG(11, 11))
+	randT := func(shape ...int) *tensor.Tensor {
+		t := tensor.New(shape...)
+		for i := range t.Data {
+			t.Data[i] = float32(r.Float64()*2 - 1)
+		}
+		return t
+	}
+	for _, c := range cases {
+		p, err := NewPlan(c.op, c.in, Options{ConstantWeights: true, Threads: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := c.op.OutputShape(c.in)
+		x, w := randT(c.in...), randT(c.op.Params()[0].Shape...)
+		w2 := randT(c.op.Params()[0].Shape...)
+		want := func(w *tensor.Tensor) []float64 {
+			return refForward(c.op, c.in, to64(x.Data), [][]float64{to64(w.Data)})
+		}
+		algo, _ := p.Algorithm()
+		check := func(what string, got *tensor.Tensor, want []float64) {
+			t.Helper()
+			for i, v := range want {
+				if math.Abs(float64(got.Data[i])-v) > 1e-4*(1+math.Abs(v)) {
+					t.Fatalf("%v %v (%s): y[%d] = %v, want %v", c.op, algo, what, i, got.Data[i], v)
+				}
+			}
+		}
+		y := tensor.New(out...)
+		run := func() {
+			t.Helper()
+			if err := p.Forward(y, x, w); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run()
+		check("first call", y, want(w))
+		first := want(w)
+		copy(w.Data, w2.Data) // in place, not announced: the old packs stay
+		run()
+		if algo == AlgoIm2col || algo == AlgoPointwise || algo == AlgoGroupPointwise {
+			check("changed in place", y, first)
+		}
+		p.WeightsChanged()
+		run()
+		check("after WeightsChanged", y, want(w))
+		w3 := randT(c.op.Params()[0].Shape...) // another tensor: repacked
+		if err := p.Forward(y, x, w3); err != nil {
+			t.Fatal(err)
+		}
+		check("another weight tensor", y, want(w3))
 	}
 }

@@ -52,6 +52,7 @@ type benchArgs struct {
 	peak             float64
 	seed             uint64
 	algorithm        string
+	constW           bool // --constant-weights
 }
 
 // Limits of the list flags: more threads than this is a typo, and so is
@@ -84,6 +85,10 @@ Operators (--only):
 
 Passes (--pass): fwd is one Plan.Forward; fwd+bwd is Plan.Forward then
 Plan.Backward computing the input and weight gradients; "both" runs the two.
+The forward pass is timed as inference with fixed weights
+(conv.Options.ConstantWeights: the GEMM-based operators pack their weights
+once, as ONNX Runtime prepacks its initializers); --constant-weights=false
+repacks them on every call, as training must. fwd+bwd always repacks.
 By default fwd+bwd runs the anchors' backward set (` + strings.Join(opbench.BackwardSet, ", ") + `)
 at batch 8 with 2 threads; --only, --batch and --threads, when given, replace
 the respective default.
@@ -140,12 +145,15 @@ this with D = 4m.`,
 	f.Uint64Var(&a.seed, "seed", 1, "seed of the random inputs and weights")
 	f.StringVar(&a.algorithm, "algorithm", "",
 		"force this algorithm for every plan (e.g. reference, the naive baseline; see convkit explain)")
+	f.BoolVar(&a.constW, "constant-weights", def.ConstantWeights,
+		"time the forward pass as inference with fixed weights, packed once (false: repacked every call, as in training)")
 	return c
 }
 
 func (a *benchArgs) options() opbench.Options {
 	return opbench.Options{Runs: a.runs, Warmup: a.warmup, MinTime: a.minTime, MaxTime: a.maxTime,
-		QuietWait: a.quietWait, Tries: a.tries, Peak: a.peak, Algorithm: conv.Algorithm(a.algorithm)}
+		QuietWait: a.quietWait, Tries: a.tries, Peak: a.peak, Algorithm: conv.Algorithm(a.algorithm),
+		ConstantWeights: a.constW}
 }
 
 // benchJob is one configuration to time.

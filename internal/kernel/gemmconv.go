@@ -22,6 +22,33 @@ type gemmConv struct {
 	paT    []*gemm.PackedA
 	dwPriv [][]float32     // per part: a weight-gradient accumulator
 	dwPA   []*gemm.PackedA // per part: the packed dY of a weight-gradient GEMM
+
+	// Constant weights (SetConstantWeights): the forward packs are kept
+	// while Forward gets the same weight slice.
+	constW  bool
+	packedW *float32 // &w[0] of the weights the forward packs hold; nil: none
+	packedN int
+}
+
+// SetConstantWeights tells the kernel whether the weights passed to
+// Forward keep their values between calls (inference). When on, the
+// forward packs the weights on the first call and again only when it is
+// given a different weight slice; calling it again (on or off) drops the
+// packs, so the next Forward repacks.
+func (c *gemmConv) SetConstantWeights(on bool) { c.constW, c.packedW, c.packedN = on, nil, 0 }
+
+// forwardPacked reports whether the forward packs already hold w (constant
+// weights, same slice as last time), and otherwise records w as what the
+// caller is about to pack.
+func (c *gemmConv) forwardPacked(w []float32) bool {
+	if !c.constW || len(w) == 0 {
+		return false
+	}
+	if c.packedW == &w[0] && c.packedN == len(w) {
+		return true
+	}
+	c.packedW, c.packedN = &w[0], len(w)
+	return false
 }
 
 func newGemmConv(g geom.Conv, threads, items int) gemmConv {
@@ -267,10 +294,14 @@ func (k *Pointwise) Forward(x, w, b, y []float32) {
 	case k.gemv:
 		k.team.For(k.g.M, k.gemvFn)
 	case k.batched:
-		k.packForward(w)
+		if !k.forwardPacked(w) {
+			k.packForward(w)
+		}
 		k.forwardBatched()
 	default:
-		k.packForward(w)
+		if !k.forwardPacked(w) {
+			k.packForward(w)
+		}
 		k.run(k.items(), k.fwdFn)
 	}
 	k.x, k.w, k.b, k.y = nil, nil, nil, nil
@@ -504,11 +535,13 @@ func (k *Im2col) fwdItems() int {
 // Forward computes y = conv(x, w) + b (b may be nil).
 func (k *Im2col) Forward(x, w, b, y []float32) {
 	k.x, k.w, k.b, k.y = x, w, b, y
-	if k.padDirect {
+	switch {
+	case k.forwardPacked(w):
+	case k.padDirect:
 		for i := range k.g.G {
 			k.paOne[i].PackOneBlock(k.team.Threads(), false, k.mg, k.kk, w[i*k.mg*k.kk:], k.kk)
 		}
-	} else {
+	default:
 		k.packForward(w)
 	}
 	k.run(k.fwdItems(), k.fwdFn)

@@ -65,13 +65,20 @@ type Options struct {
 	// (conv.Options.Algorithm), e.g. conv.AlgoReference for the naive
 	// baseline; planning fails for an operator it does not apply to.
 	Algorithm conv.Algorithm
+	// ConstantWeights plans the forward pass as inference with fixed
+	// weights (conv.Options.ConstantWeights: weights packed once, as ONNX
+	// Runtime prepacks its initializers). The forward+backward pass always
+	// repacks, as training does.
+	ConstantWeights bool
 }
 
 // DefaultOptions returns the settings of the anchors' forward timings
 // (benchutil.timeit(runs=20, warmup=3, min_time=0.3), 4 tries), no time
-// cap, no quiet-gating and DefaultPeak.
+// cap, no quiet-gating, DefaultPeak and constant weights in the forward
+// pass.
 func DefaultOptions() Options {
-	return Options{Runs: 20, Warmup: 3, MinTime: 300 * time.Millisecond, Tries: maxTries, Peak: DefaultPeak}
+	return Options{Runs: 20, Warmup: 3, MinTime: 300 * time.Millisecond, Tries: maxTries, Peak: DefaultPeak,
+		ConstantWeights: true}
 }
 
 // Result is one timed configuration. The JSON names are the interface of
@@ -177,7 +184,8 @@ func (c *Case) Run(ctx context.Context, threads int, pass Pass, opt Options) (Re
 	if threads < 1 {
 		return Result{}, fmt.Errorf("opbench: threads %d must be ≥ 1", threads)
 	}
-	plan, err := conv.NewPlan(c.Op.Spec, c.x.Shape, conv.Options{Threads: threads, Algorithm: opt.Algorithm})
+	plan, err := conv.NewPlan(c.Op.Spec, c.x.Shape, conv.Options{Threads: threads, Algorithm: opt.Algorithm,
+		ConstantWeights: opt.ConstantWeights && pass == Forward})
 	if err != nil {
 		return Result{}, fmt.Errorf("opbench: %s: %w", c.Op.Name, err)
 	}
