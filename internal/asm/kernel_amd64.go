@@ -105,6 +105,13 @@ func packPanelNRRowsAVX2(kc int, dst, src *float32, off *int, col int)
 //go:noescape
 func sgemm6x16RowsAVX2(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
 
+// padRowsAVX2: for r < rows, dst[r·ds:][:ds] = lead zeros, src[r·ss:][:w],
+// zeros; vectors spill up to 7 values past each row and read up to 7 past
+// each source row (see the assembly).
+//
+//go:noescape
+func padRowsAVX2(dst, src *float32, rows, w, sstride, lead, dstride int)
+
 // addRowsAVX2: dst[r·stride + j] += src[r·n + j] for r < rows, j < n (n ≥ 1);
 // the first plain rows' tails as one unmasked 8-lane add (see the assembly).
 //

@@ -105,3 +105,7 @@ func packPanelNRRowsAVX2(kc int, dst, src *float32, off *int, col int) {
 func sgemm6x16RowsAVX2(kc int, a, b *float32, off *int, nb int, c *float32, ldc int) {
 	panic("asm: sgemm6x16RowsAVX2 without assembly")
 }
+
+func padRowsAVX2(dst, src *float32, rows, w, sstride, lead, dstride int) {
+	padRowsGeneric(unsafe.Slice(dst, (rows-1)*dstride+dstride), unsafe.Slice(src, (rows-1)*sstride+w), rows, w, sstride, lead, dstride)
+}

@@ -230,6 +230,55 @@ func addRowsGeneric(dst, src []float32, rows, n, stride int) {
 	}
 }
 
+// PadRows writes rows rows of a zero-padded plane: row r of dst
+// (dstride values from r·dstride) is lead zeros, the w values of src from
+// r·sstride, and zeros to its end (lead + w ≤ dstride). It is the inner
+// part of a padded copy of a plane (the rows that lie inside the input).
+// It may write up to 8 values past the last row and read up to 8 past the
+// last source row when the slices reach that far; otherwise it finishes
+// that row without spilling.
+func PadRows(dst, src []float32, rows, w, sstride, lead, dstride int) {
+	if rows <= 0 {
+		return
+	}
+	if w < 0 || lead < 0 || lead+w > dstride || (rows > 1 && sstride < w) ||
+		len(dst) < rows*dstride || len(src) < (rows-1)*sstride+w {
+		panic("asm: PadRows: bad arguments")
+	}
+	if !useAsm.Load() || w == 0 {
+		padRowsGeneric(dst, src, rows, w, sstride, lead, dstride)
+		return
+	}
+	// Rows whose vectors stay inside both slices: the values read up to
+	// ⌈w/8⌉·8 past the row start, the zeros written up to the row end
+	// rounded up to 8 past the values' end.
+	fast := rows
+	vw := (w + 7) &^ 7
+	for fast > 0 {
+		r := fast - 1
+		rowEnd := r*dstride + lead + w + ((dstride-lead-w+7)&^7)
+		if r*sstride+vw <= len(src) && r*dstride+max(8, lead+vw, rowEnd-r*dstride) <= len(dst) {
+			break
+		}
+		fast--
+	}
+	if fast > 0 {
+		padRowsAVX2(&dst[0], &src[0], fast, w, sstride, lead, dstride)
+	}
+	if fast < rows {
+		padRowsGeneric(dst[fast*dstride:], src[fast*sstride:], rows-fast, w, sstride, lead, dstride)
+	}
+}
+
+func padRowsGeneric(dst, src []float32, rows, w, sstride, lead, dstride int) {
+	for r := range rows {
+		d := dst[r*dstride : (r+1)*dstride]
+		clear(d[:lead])
+		copy(d[lead:lead+w], src[r*sstride:])
+		clear(d[lead+w:])
+	}
+}
+
 // CopyRowsGeneric is the pure-Go twin of CopyRows.
 func CopyRowsGeneric(dst, src []float32, rows, n, stride int) {
 	if rows <= 0 || n <= 0 {

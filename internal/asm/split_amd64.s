@@ -402,3 +402,65 @@ rowspack_loop:
 rowspack_done:
 	VZEROUPPER
 	RET
+
+// func padRowsAVX2(dst, src *float32, rows, w, sstride, lead, dstride int)
+//
+//	for r < rows: dst[r·ds : r·ds+ds] = lead zeros, src[r·ss : r·ss+w], zeros
+//
+// The rows of a zero-padded plane (fillBand for the rows inside the
+// input). Each row is written front to back in 8-value vectors: 8 zeros at
+// its start, the w values from lead on (the last vector reads and writes
+// up to 7 values past them), then zero vectors up to dstride (the last one
+// up to 7 past it): every spill lands in the next row, which rewrites it,
+// or in the slack the caller leaves after the last row.
+TEXT ·padRowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ   dst+0(FP), DI
+	MOVQ   src+8(FP), SI
+	MOVQ   rows+16(FP), BX
+	MOVQ   w+24(FP), CX
+	MOVQ   sstride+32(FP), R8
+	MOVQ   lead+40(FP), R9
+	MOVQ   dstride+48(FP), R10
+	SHLQ   $2, R8                 // strides in bytes
+	SHLQ   $2, R10
+	SHLQ   $2, R9                 // lead in bytes
+	VXORPS Y1, Y1, Y1
+
+pad_row:
+	TESTQ   BX, BX
+	JEQ     pad_done
+	VMOVUPS Y1, (DI)              // the leading zeros (and more, rewritten below)
+	LEAQ    (DI)(R9*1), R11       // R11: where the values go
+	MOVQ    SI, R12
+	MOVQ    CX, R13
+
+pad_copy:
+	TESTQ   R13, R13
+	JLE     pad_zero
+	VMOVUPS (R12), Y0
+	VMOVUPS Y0, (R11)
+	ADDQ    $32, R12
+	ADDQ    $32, R11
+	SUBQ    $8, R13
+	JMP     pad_copy
+
+pad_zero:
+	LEAQ (R11)(R13*4), R11        // back to the end of the values (R13 ≤ 0)
+	LEAQ (DI)(R10*1), AX          // the row's end
+
+pad_zloop:
+	CMPQ    R11, AX
+	JGE     pad_next
+	VMOVUPS Y1, (R11)
+	ADDQ    $32, R11
+	JMP     pad_zloop
+
+pad_next:
+	ADDQ R8, SI
+	ADDQ R10, DI
+	DECQ BX
+	JMP  pad_row
+
+pad_done:
+	VZEROUPPER
+	RET

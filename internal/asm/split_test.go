@@ -260,3 +260,46 @@ func TestAddRuns(t *testing.T) {
 		}
 	})
 }
+
+// TestPadRows checks PadRows against its definition: every row rewritten
+// completely (leading zeros, values, trailing zeros), nothing written past
+// the last row when the destination ends there, for widths 0–20, pads 0–5
+// and slices with and without room for the vector spills.
+func TestPadRows(t *testing.T) {
+	const guard = -7
+	impls(t, func(t *testing.T) {
+		for w := 0; w <= 20; w++ {
+			for lead := 0; lead <= 2; lead++ {
+				for trail := 0; trail <= 5; trail++ {
+					for rows := 1; rows <= 4; rows++ {
+						for _, slack := range []int{0, 9} {
+							ds, ss := lead+w+trail, w+3
+							src := make([]float32, (rows-1)*ss+w+slack)
+							for i := range src {
+								src[i] = float32(i + 1)
+							}
+							dst := make([]float32, rows*ds+slack)
+							for i := range dst {
+								dst[i] = guard
+							}
+							PadRows(dst, src, rows, w, ss, lead, ds)
+							for i := range rows * ds {
+								r, c := i/ds, i%ds
+								want := float32(0)
+								if c >= lead && c < lead+w {
+									want = src[r*ss+c-lead]
+								}
+								if dst[i] != want {
+									t.Fatalf("w %d lead %d trail %d rows %d slack %d: dst[%d] = %v, want %v", w, lead, trail, rows, slack, i, dst[i], want)
+								}
+							}
+							if slack == 0 && len(dst) != rows*ds {
+								t.Fatal("test bug")
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}

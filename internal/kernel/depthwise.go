@@ -338,6 +338,12 @@ func bandFloats(g geom.Conv) int {
 	n := bandSize(g.SH, g.OW, g.OH)
 	if g.SH == 1 {
 		n = max(n, bandSize(1, g.W, g.H))
+		if g.OW <= flatMaxOW {
+			n = max(n, flatFloats(g.OW, g.OH))
+		}
+		if g.W <= flatMaxOW { // dX: a stride-1 pass with H×W outputs
+			n = max(n, flatFloats(g.W, g.H))
+		}
 	}
 	return n
 }
@@ -383,6 +389,9 @@ func fillBand(buf, x []float32, ih, iw, r0, nr, c0, wb int) {
 // the padding itself (conv3x3Native); otherwise bands of input rows are
 // copied with their padding into buf first.
 func conv3x3Plane(s int, x []float32, ih, iw int, y []float32, oh, ow, pt, pl int, w []float32, bias float32, acc bool, buf, zero []float32) {
+	if s == 1 && !acc && conv3x3Flat(x, ih, iw, y, oh, ow, pt, pl, w, bias, buf) {
+		return
+	}
 	if conv3x3Native(s, x, ih, iw, y, oh, ow, pt, pl, w, bias, acc, zero) {
 		return
 	}
@@ -397,6 +406,42 @@ func conv3x3Plane(s int, x []float32, ih, iw int, y []float32, oh, ow, pt, pl in
 			asm.DwConv3x3S2(w, buf[:in*wb], wb, y[o0*ow:], ow, nr, ow, bias, acc)
 		}
 	}
+}
+
+// flatMaxOW is the widest output row that conv3x3Plane computes in the
+// flat layout (conv3x3Flat): on shorter rows the row kernel spends much of
+// its time on the edges of each row (a 14-output row is one partial
+// 32-output block with a padded column on each side).
+const flatMaxOW = 16
+
+// flatFloats is the buffer conv3x3Flat needs for an oh×ow output: the
+// zero-padded plane ((oh+2) rows of ow+2), 8 values of slack for the
+// vector spills of asm.PadRows, and the outputs in rows of ow+2.
+func flatFloats(ow, oh int) int { return (oh+2)*(ow+2) + 8 + oh*(ow+2) }
+
+// conv3x3Flat is conv3x3Plane (stride 1, not accumulating) for small
+// planes: the input is copied zero padded into rows of wp = ow+2 values
+// (asm.PadRows), where the whole output plane, garbage columns included,
+// is one row of (oh−1)·wp + ow outputs for the row kernel (output (r, c)
+// at r·wp + c reads the padded rows r..r+2, columns c..c+2, as a band of
+// stride wp); the wp − ow garbage outputs per row are dropped when the
+// rows are copied out. It reports false, doing nothing, for rows wider than
+// flatMaxOW, negative paddings (crops), inputs wider or taller than the
+// padded plane, or a buffer too small.
+func conv3x3Flat(x []float32, ih, iw int, y []float32, oh, ow, pt, pl int, w []float32, bias float32, buf []float32) bool {
+	wp, hp := ow+2, oh+2
+	if ow > flatMaxOW || pt < 0 || pl < 0 || pl+iw > wp || pt+ih > hp || len(buf) < flatFloats(ow, oh) {
+		return false
+	}
+	np := hp*wp + 8
+	pb, ob := buf[:np], buf[np:][:oh*wp]
+	clear(pb[:pt*wp])
+	asm.PadRows(pb[pt*wp:], x, ih, iw, iw, pl, wp)
+	clear(pb[(pt+ih)*wp : hp*wp])
+	n := (oh-1)*wp + ow
+	asm.DwConv3x3S1(w, pb[:hp*wp], wp, ob, n, 1, n, bias, false)
+	asm.CopyRows(y[:oh*ow], ob, oh, ow, wp)
+	return true
 }
 
 // conv3x3Native runs conv3x3Plane straight on x with the padded row
