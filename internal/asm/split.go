@@ -256,7 +256,7 @@ func PadRows(dst, src []float32, rows, w, sstride, lead, dstride int) {
 	vw := (w + 7) &^ 7
 	for fast > 0 {
 		r := fast - 1
-		rowEnd := r*dstride + lead + w + ((dstride-lead-w+7)&^7)
+		rowEnd := r*dstride + lead + w + ((dstride - lead - w + 7) &^ 7)
 		if r*sstride+vw <= len(src) && r*dstride+max(8, lead+vw, rowEnd-r*dstride) <= len(dst) {
 			break
 		}
