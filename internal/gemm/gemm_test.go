@@ -358,19 +358,27 @@ func TestSgemmNoAllocs(t *testing.T) {
 	for range 30 {
 		par() // warm the free lists (jobs, workspaces) and the workers
 	}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	const runs = 50
-	for range runs {
-		par()
-	}
-	runtime.ReadMemStats(&after)
 	// Our scratch comes from free lists and is never dropped; the runtime
-	// itself may still very rarely allocate (e.g. a sudog when a parked
-	// goroutine's P has an empty cache), so allow a handful over 150 calls.
-	if d := after.Mallocs - before.Mallocs; d > 5 {
-		t.Errorf("parallel: %d mallocs in %d runs", d, runs)
+	// itself may still allocate now and then: a sudog when a parked
+	// goroutine's P has an empty cache, or an OS thread (an M, about six
+	// objects) when a woken worker finds every M busy — seen under -tags
+	// purego, where the slower kernels keep the workers parked longer. So
+	// allow a handful over 150 calls, and measure up to three times, since
+	// a new M is made once and then reused.
+	const runs = 50
+	var d uint64
+	for range 3 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range runs {
+			par()
+		}
+		runtime.ReadMemStats(&after)
+		if d = after.Mallocs - before.Mallocs; d <= 5 {
+			return
+		}
 	}
+	t.Errorf("parallel: %d mallocs in %d runs, three times over", d, runs)
 }
 
 func TestPartition(t *testing.T) {
