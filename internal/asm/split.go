@@ -234,9 +234,9 @@ func addRowsGeneric(dst, src []float32, rows, n, stride int) {
 // (dstride values from r·dstride) is lead zeros, the w values of src from
 // r·sstride, and zeros to its end (lead + w ≤ dstride). It is the inner
 // part of a padded copy of a plane (the rows that lie inside the input).
-// It may write up to 8 values past the last row and read up to 8 past the
-// last source row when the slices reach that far; otherwise it finishes
-// that row without spilling.
+// When the slices reach that far it may write up to 8 zeros past the last
+// row and read up to 8 values past the last source row; otherwise it
+// finishes that row without spilling.
 func PadRows(dst, src []float32, rows, w, sstride, lead, dstride int) {
 	if rows <= 0 {
 		return
@@ -256,8 +256,9 @@ func PadRows(dst, src []float32, rows, w, sstride, lead, dstride int) {
 	vw := (w + 7) &^ 7
 	for fast > 0 {
 		r := fast - 1
-		rowEnd := r*dstride + lead + w + ((dstride - lead - w + 7) &^ 7)
-		if r*sstride+vw <= len(src) && r*dstride+max(8, lead+vw, rowEnd-r*dstride) <= len(dst) {
+		// The zero vectors run from lead+w to the row end, at least one.
+		zeroEnd := lead + w + max(8, (dstride-lead-w+7)&^7)
+		if r*sstride+vw <= len(src) && r*dstride+max(8, lead+vw, zeroEnd) <= len(dst) {
 			break
 		}
 		fast--

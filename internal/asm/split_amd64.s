@@ -410,9 +410,10 @@ rowspack_done:
 // The rows of a zero-padded plane (fillBand for the rows inside the
 // input). Each row is written front to back in 8-value vectors: 8 zeros at
 // its start, the w values from lead on (the last vector reads and writes
-// up to 7 values past them), then zero vectors up to dstride (the last one
-// up to 7 past it): every spill lands in the next row, which rewrites it,
-// or in the slack the caller leaves after the last row.
+// up to 7 values past them), then at least one zero vector and more up to
+// dstride (the last one up to 7 past it, and past the values' spill): what
+// lands past a row is zeros, in the next row (which rewrites it) or in the
+// slack the caller leaves after the last row.
 TEXT ·padRowsAVX2(SB), NOSPLIT, $0-56
 	MOVQ   dst+0(FP), DI
 	MOVQ   src+8(FP), SI
@@ -448,12 +449,11 @@ pad_zero:
 	LEAQ (R11)(R13*4), R11        // back to the end of the values (R13 ≤ 0)
 	LEAQ (DI)(R10*1), AX          // the row's end
 
-pad_zloop:
-	CMPQ    R11, AX
-	JGE     pad_next
+pad_zloop:                            // at least one vector: it zeroes the copy's spill
 	VMOVUPS Y1, (R11)
 	ADDQ    $32, R11
-	JMP     pad_zloop
+	CMPQ    R11, AX
+	JLT     pad_zloop
 
 pad_next:
 	ADDQ R8, SI

@@ -594,12 +594,10 @@ func (k *Im2col) forwardPadded(part, lo, hi int) {
 		for m := range k.mg {
 			mo := gi*k.mg + m
 			yo := (n*g.M+mo)*k.p + o0*g.OW
-			for r := range nr {
-				dst := k.y[yo+r*g.OW : yo+(r+1)*g.OW]
-				copy(dst, yb[m*nn+r*wp:])
-				if k.b != nil {
-					asm.AddBias(k.b[mo], dst)
-				}
+			dst := k.y[yo : yo+nr*g.OW]
+			asm.CopyRows(dst, yb[m*nn:], nr, g.OW, wp)
+			if k.b != nil {
+				asm.AddBias(k.b[mo], dst)
 			}
 		}
 	}

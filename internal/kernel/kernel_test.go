@@ -135,6 +135,9 @@ func convCases() []geom.Conv {
 		// a partial weight panel, a group of 4 channels, row tails.
 		mk(1, 4, 17, 21, 8, 3, 1, 1, 1, 1),
 		mk(2, 8, 20, 15, 8, 3, 1, 1, 1, 2),
+		// A padded 1×1 convolution: the padded-width rows have no garbage
+		// columns (wp = OW), so dY's rows fill them exactly.
+		mk(2, 3, 17, 17, 5, 1, 1, 1, 1, 1),
 	}
 	// Depthwise: sizes around the 8/32-wide blocks of the row kernels.
 	for _, c := range []struct{ n, c, h, w, mult, k, s, p, d int }{
