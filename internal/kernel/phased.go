@@ -137,8 +137,9 @@ func (k *Im2col) setupDirect() {
 	}
 	ph.direct = true
 	ph.tapRows = asm.NewRows(ph.runs)
-	// Work items are now single images: up to one phase buffer per part.
-	parts := k.team.Parts(g.N * g.G)
+	// Work items are single images, or output rows of one image on the team:
+	// a phase buffer per part.
+	parts := max(k.team.Parts(g.N*g.G), k.team.Parts(g.OH))
 	for len(ph.xqs) < parts {
 		ph.xqs = append(ph.xqs, make([]float32, len(ph.xqs[0])))
 	}
@@ -158,7 +159,7 @@ func (k *Im2col) setupDirect() {
 // of OW outputs at a time, the taps' runs read in place (the phase domain
 // has wq ≥ OW columns per row; the values past OW that the last tile reads
 // land in a scratch tile and are dropped). With fewer images than threads
-// the phase split and the rows run on the whole team.
+// the rows run on the whole team, each part on its own phase planes.
 func (k *Im2col) forwardDirect(part, lo, hi int) {
 	g, ph := k.g, &k.phased
 	teamed := !k.outer(k.fwdItems())
@@ -170,17 +171,21 @@ func (k *Im2col) forwardDirect(part, lo, hi int) {
 			k.directRows(part, q, n, gi, 0, g.OH)
 			continue
 		}
-		ph.fq, ph.fx = q, k.xg(k.x, n, gi)
-		k.team.For(g.CG(), ph.fillFn)
-		ph.dq, ph.dn, ph.dgi = q, n, gi
+		ph.fx, ph.dn, ph.dgi = k.xg(k.x, n, gi), n, gi
 		k.team.For(g.OH, ph.dRowsFn)
-		ph.fq, ph.fx, ph.dq = nil, nil, nil
+		ph.fx = nil
 	}
 }
 
+// directRowsLoop is a part of forwardDirect's team loop over output rows:
+// it splits the image into its own phase planes first (the whole image,
+// a few percent of the work: cheaper than sharing planes half filled by
+// another core) and computes its rows.
 func (k *Im2col) directRowsLoop(part, lo, hi int) {
 	ph := &k.phased
-	k.directRows(part, ph.dq, ph.dn, ph.dgi, lo, hi)
+	q := ph.xqs[part]
+	k.fillPhases(q, ph.fx, k.des[part])
+	k.directRows(part, q, ph.dn, ph.dgi, lo, hi)
 }
 
 // directRows computes output rows [oh0, oh1) of image n, group gi from
