@@ -138,6 +138,9 @@ func convCases() []geom.Conv {
 		// A padded 1×1 convolution: the padded-width rows have no garbage
 		// columns (wp = OW), so dY's rows fill them exactly.
 		mk(2, 3, 17, 17, 5, 1, 1, 1, 1, 1),
+		// Group pointwise with fewer (image, group) GEMMs than a multiple of
+		// the threads: the forward cuts them into column chunks.
+		mk(1, 4, 11, 12, 6, 1, 1, 0, 1, 2),
 	}
 	// Depthwise: sizes around the 8/32-wide blocks of the row kernels.
 	for _, c := range []struct{ n, c, h, w, mult, k, s, p, d int }{
