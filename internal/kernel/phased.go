@@ -46,8 +46,7 @@ type phased struct {
 	tapRows  asm.Rows
 	dscratch [][]float32
 	dRowsFn  func(part, lo, hi int)
-	dn, dgi  int // per-call arguments of dRowsFn
-	dq       []float32
+	dn, dgi  int // per-call arguments of dRowsFn (with fx)
 
 	// Per-call arguments of the team loops of forwardPhased (fillLoop,
 	// colsLoop, outLoop), made once as method values.
