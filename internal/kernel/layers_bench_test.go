@@ -9,7 +9,16 @@ import (
 	"github.com/convkit/convkit/internal/geom"
 )
 
-func BenchmarkScratchStd(b *testing.B) {
+// Benchmarks of whole layers at the shapes where the kernels were tuned
+// (GOMAXPROCS threads: use -cpu 1,2). They time the kernels without conv
+// or nn around them; docs/performance.md has the operator and training
+// comparisons with the peers.
+
+// BenchmarkStdLayers times the two strided 3×3 convolutions of the anchors'
+// std training net (batch 64, phase mode), forward and backward, next to
+// "gemmfwd", the forward's GEMM alone on a B already laid out: the gap is
+// what the phase split and the im2col gathers cost.
+func BenchmarkStdLayers(b *testing.B) {
 	for _, c := range []struct{ cin, cout, hw int }{{32, 64, 28}, {64, 128, 14}} {
 		o := (c.hw+2-3)/2 + 1
 		g := geom.Conv{N: 64, C: c.cin, H: c.hw, W: c.hw, M: c.cout, KH: 3, KW: 3, SH: 2, SW: 2,
@@ -49,7 +58,10 @@ func BenchmarkScratchStd(b *testing.B) {
 	}
 }
 
-func BenchmarkScratchFirst(b *testing.B) {
+// BenchmarkFirstLayer times the std net's first convolution (1→32, 3×3,
+// batch 64: depthwise with a multiplier of 32), forward and weight
+// gradient; it writes 6.4 MB per forward and is memory-bound.
+func BenchmarkFirstLayer(b *testing.B) {
 	g := geom.Conv{N: 64, C: 1, H: 28, W: 28, M: 32, KH: 3, KW: 3, SH: 1, SW: 1,
 		PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: 1, OH: 28, OW: 28}
 	x, w, y := make([]float32, g.InLen()), make([]float32, g.WeightLen()), make([]float32, g.OutLen())
@@ -68,7 +80,10 @@ func BenchmarkScratchFirst(b *testing.B) {
 	})
 }
 
-func BenchmarkScratchS2(b *testing.B) {
+// BenchmarkS2Direct times the S2 anchor (3→32, 3×3/2, 224², batch 8, the
+// direct forward) and its two parts: the phase split ("fill") and the
+// row-table kernel over all output rows ("rows").
+func BenchmarkS2Direct(b *testing.B) {
 	g := geom.Conv{N: 8, C: 3, H: 224, W: 224, M: 32, KH: 3, KW: 3, SH: 2, SW: 2,
 		PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: 1, OH: 112, OW: 112}
 	x, w, y := make([]float32, g.InLen()), make([]float32, g.WeightLen()), make([]float32, g.OutLen())
