@@ -45,13 +45,10 @@
 #define T0    Y14
 #define T1    Y15
 
-// KSTEP(AOFF, BOFF): one k step reading a at APTR+AOFF, b at BPTR+BOFF (bytes).
+// FMA6(AOFF): the six rows of one k step on the B row in B0, B1:
 //
-//	B0, B1 = b[p][0:8], b[p][8:16]
-//	for i in 0..5 { A = broadcast(a[p][i]); ACCi0 += A*B0; ACCi1 += A*B1 }
-#define KSTEP(AOFF, BOFF) \
-	VMOVUPS      (BOFF)(BPTR), B0;    \
-	VMOVUPS      (BOFF+32)(BPTR), B1; \
+//	for i in 0..5 { A = broadcast(a[p][i]) at APTR+AOFF+4i; ACCi0 += A*B0; ACCi1 += A*B1 }
+#define FMA6(AOFF) \
 	VBROADCASTSS (AOFF)(APTR), A0;    \
 	VFMADD231PS  B0, A0, ACC00;       \
 	VFMADD231PS  B1, A0, ACC01;       \
@@ -71,6 +68,33 @@
 	VFMADD231PS  B0, A1, ACC50;       \
 	VFMADD231PS  B1, A1, ACC51
 
+// KSTEP(AOFF, BOFF): one k step reading a at APTR+AOFF, b at BPTR+BOFF (bytes).
+#define KSTEP(AOFF, BOFF) \
+	VMOVUPS (BOFF)(BPTR), B0;    \
+	VMOVUPS (BOFF+32)(BPTR), B1; \
+	FMA6(AOFF)
+
+// ZERO_ACCS: acc = 0.
+#define ZERO_ACCS \
+	VXORPS ACC00, ACC00, ACC00; \
+	VXORPS ACC01, ACC01, ACC01; \
+	VXORPS ACC10, ACC10, ACC10; \
+	VXORPS ACC11, ACC11, ACC11; \
+	VXORPS ACC20, ACC20, ACC20; \
+	VXORPS ACC21, ACC21, ACC21; \
+	VXORPS ACC30, ACC30, ACC30; \
+	VXORPS ACC31, ACC31, ACC31; \
+	VXORPS ACC40, ACC40, ACC40; \
+	VXORPS ACC41, ACC41, ACC41; \
+	VXORPS ACC50, ACC50, ACC50; \
+	VXORPS ACC51, ACC51, ACC51
+
+// STORE(R0, R1): c row = R0, R1 (16 values), then the next row.
+#define STORE(R0, R1) \
+	VMOVUPS R0, (CPTR);   \
+	VMOVUPS R1, 32(CPTR); \
+	ADDQ    LDC, CPTR
+
 // STORE_BETA(R0, R1): c row = alpha*acc + beta*c, then advance to next row.
 //
 //	T0 = beta*c[0:8];  T0 += R0*alpha; c[0:8]  = T0
@@ -87,11 +111,9 @@
 
 // STORE_ZERO(R0, R1): c row = alpha*acc (c not read), then next row.
 #define STORE_ZERO(R0, R1) \
-	VMULPS  ALPHA, R0, R0;   \
-	VMOVUPS R0, (CPTR);      \
-	VMULPS  ALPHA, R1, R1;   \
-	VMOVUPS R1, 32(CPTR);    \
-	ADDQ    LDC, CPTR
+	VMULPS ALPHA, R0, R0; \
+	VMULPS ALPHA, R1, R1; \
+	STORE(R0, R1)
 
 // PROLOGUE: load arguments, prefetch the six C rows, zero the accumulators.
 #define PROLOGUE \
@@ -119,18 +141,7 @@
 	ADDQ       LDC, TMP;       \
 	PREFETCHT0 (TMP);          \
 	PREFETCHT0 63(TMP);        \
-	VXORPS     ACC00, ACC00, ACC00; \
-	VXORPS     ACC01, ACC01, ACC01; \
-	VXORPS     ACC10, ACC10, ACC10; \
-	VXORPS     ACC11, ACC11, ACC11; \
-	VXORPS     ACC20, ACC20, ACC20; \
-	VXORPS     ACC21, ACC21, ACC21; \
-	VXORPS     ACC30, ACC30, ACC30; \
-	VXORPS     ACC31, ACC31, ACC31; \
-	VXORPS     ACC40, ACC40, ACC40; \
-	VXORPS     ACC41, ACC41, ACC41; \
-	VXORPS     ACC50, ACC50, ACC50; \
-	VXORPS     ACC51, ACC51, ACC51
+	ZERO_ACCS
 
 // EPILOGUE: C = alpha*acc (+ beta*C unless beta == ±0), then return.
 // ZLABEL names the beta == 0 branch; it must be unique per function.
@@ -974,31 +985,13 @@ pnt_done:
 #define RNB   R11 // tiles left
 #define RA0   R12 // a (start of the A panel)
 #define ROFF0 R13 // off (start of the row table)
-#define RCROW BX  // C tile: current row while storing
 #define RCOL  AX  // &c[16*blk]
 
 // RSTEP(OFF, AOFF): one k step, B row at BPTR + 4·OFF, A column at APTR + AOFF.
 #define RSTEP(OFF, AOFF) \
-	VMOVUPS      (BPTR)(OFF*4), B0;    \
-	VMOVUPS      32(BPTR)(OFF*4), B1;  \
-	VBROADCASTSS (AOFF)(APTR), A0;     \
-	VFMADD231PS  B0, A0, ACC00;        \
-	VFMADD231PS  B1, A0, ACC01;        \
-	VBROADCASTSS (AOFF+4)(APTR), A1;   \
-	VFMADD231PS  B0, A1, ACC10;        \
-	VFMADD231PS  B1, A1, ACC11;        \
-	VBROADCASTSS (AOFF+8)(APTR), A0;   \
-	VFMADD231PS  B0, A0, ACC20;        \
-	VFMADD231PS  B1, A0, ACC21;        \
-	VBROADCASTSS (AOFF+12)(APTR), A1;  \
-	VFMADD231PS  B0, A1, ACC30;        \
-	VFMADD231PS  B1, A1, ACC31;        \
-	VBROADCASTSS (AOFF+16)(APTR), A0;  \
-	VFMADD231PS  B0, A0, ACC40;        \
-	VFMADD231PS  B1, A0, ACC41;        \
-	VBROADCASTSS (AOFF+20)(APTR), A1;  \
-	VFMADD231PS  B0, A1, ACC50;        \
-	VFMADD231PS  B1, A1, ACC51
+	VMOVUPS (BPTR)(OFF*4), B0;   \
+	VMOVUPS 32(BPTR)(OFF*4), B1; \
+	FMA6(AOFF)
 
 TEXT ·sgemm6x16RowsAVX2(SB), NOSPLIT, $0-56
 	MOVQ a+8(FP), RA0
@@ -1015,18 +1008,7 @@ rows_tile:
 	MOVQ   kc+0(FP), KC
 	MOVQ   RA0, APTR
 	MOVQ   ROFF0, ROFF
-	VXORPS ACC00, ACC00, ACC00
-	VXORPS ACC01, ACC01, ACC01
-	VXORPS ACC10, ACC10, ACC10
-	VXORPS ACC11, ACC11, ACC11
-	VXORPS ACC20, ACC20, ACC20
-	VXORPS ACC21, ACC21, ACC21
-	VXORPS ACC30, ACC30, ACC30
-	VXORPS ACC31, ACC31, ACC31
-	VXORPS ACC40, ACC40, ACC40
-	VXORPS ACC41, ACC41, ACC41
-	VXORPS ACC50, ACC50, ACC50
-	VXORPS ACC51, ACC51, ACC51
+	ZERO_ACCS
 
 	// Two k steps per iteration (the row table's loads and the loop
 	// control shared), then the odd one.
@@ -1051,28 +1033,17 @@ rows_k1:
 	RSTEP(TMP, 0)
 
 rows_store:
-	MOVQ    RCOL, RCROW
-	VMOVUPS ACC00, (RCROW)
-	VMOVUPS ACC01, 32(RCROW)
-	ADDQ    LDC, RCROW
-	VMOVUPS ACC10, (RCROW)
-	VMOVUPS ACC11, 32(RCROW)
-	ADDQ    LDC, RCROW
-	VMOVUPS ACC20, (RCROW)
-	VMOVUPS ACC21, 32(RCROW)
-	ADDQ    LDC, RCROW
-	VMOVUPS ACC30, (RCROW)
-	VMOVUPS ACC31, 32(RCROW)
-	ADDQ    LDC, RCROW
-	VMOVUPS ACC40, (RCROW)
-	VMOVUPS ACC41, 32(RCROW)
-	ADDQ    LDC, RCROW
-	VMOVUPS ACC50, (RCROW)
-	VMOVUPS ACC51, 32(RCROW)
-	ADDQ    $64, BPTR                 // next tile: 16 columns on
-	ADDQ    $64, RCOL
-	DECQ    RNB
-	JMP     rows_tile
+	MOVQ RCOL, CPTR
+	STORE(ACC00, ACC01)
+	STORE(ACC10, ACC11)
+	STORE(ACC20, ACC21)
+	STORE(ACC30, ACC31)
+	STORE(ACC40, ACC41)
+	STORE(ACC50, ACC51)
+	ADDQ $64, BPTR                    // next tile: 16 columns on
+	ADDQ $64, RCOL
+	DECQ RNB
+	JMP  rows_tile
 
 rows_done:
 	VZEROUPPER

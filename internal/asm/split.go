@@ -67,22 +67,6 @@ func checkRows2(name string, even, odd, whole []float32, ne, no, rows, wstride, 
 	}
 }
 
-// Deinterleave2Generic is the pure-Go twin of Deinterleave2.
-func Deinterleave2Generic(even, odd, src []float32) {
-	if len(even) < len(odd) || len(even) > len(odd)+1 || len(src) != len(even)+len(odd) {
-		panic("asm: Deinterleave2Generic: bad lengths")
-	}
-	deinterleave2RowsGeneric(even, odd, src, len(even), len(odd), 1, 0, 0)
-}
-
-// Interleave2Generic is the pure-Go twin of Interleave2.
-func Interleave2Generic(dst, even, odd []float32) {
-	if len(even) < len(odd) || len(even) > len(odd)+1 || len(dst) != len(even)+len(odd) {
-		panic("asm: Interleave2Generic: bad lengths")
-	}
-	interleave2RowsGeneric(dst, even, odd, len(even), len(odd), 1, 0, 0)
-}
-
 func deinterleave2RowsGeneric(even, odd, src []float32, ne, no, rows, sstride, dstride int) {
 	for r := range rows {
 		s, e, o := src[r*sstride:][:ne+no], even[r*dstride:][:ne], odd[r*dstride:][:no]
@@ -141,26 +125,22 @@ func CopyRows(dst, src []float32, rows, n, stride int) {
 }
 
 // CopyRuns is CopyRows for many runs of one source in one call: run t, the
-// rows·n values starting at src[runs[t]] (rows of n values stride apart),
-// goes to dst[t·ld:]. Unlike CopyRows it writes nothing outside the
-// rows·n values of each run's destination, so ld may equal rows·n or
+// rows·n values starting at src[runs.Start(t)] (rows of n values stride
+// apart), goes to dst[t·ld:]. Unlike CopyRows it writes nothing outside
+// the rows·n values of each run's destination, so ld may equal rows·n or
 // leave other data between the runs. It is the im2col of the phase-split
-// convolutions: one run per kernel tap, without a Go call per tap.
-func CopyRuns(dst []float32, ld int, src []float32, runs []int, rows, n, stride int) {
-	if len(runs) == 0 || rows <= 0 || n <= 0 {
+// convolutions: one run per kernel tap, without a Go call per tap; the
+// row table's recorded bounds check the whole call at once.
+func CopyRuns(dst []float32, ld int, src []float32, runs Rows, rows, n, stride int) {
+	if runs.Len() == 0 || rows <= 0 || n <= 0 {
 		return
 	}
 	span := (rows-1)*stride + n // source values a run covers
-	if stride < n || ld < rows*n || len(dst) < (len(runs)-1)*ld+rows*n {
+	if stride < n || ld < rows*n || len(dst) < (runs.Len()-1)*ld+rows*n || !runs.Within(0, span, len(src)) {
 		panic("asm: CopyRuns: bad arguments")
 	}
-	for _, r0 := range runs {
-		if r0 < 0 || r0 > len(src)-span {
-			panic("asm: CopyRuns: run outside the source")
-		}
-	}
 	if !useAsm.Load() {
-		for t, r0 := range runs {
+		for t, r0 := range runs.off {
 			copyRowsGeneric(dst[t*ld:], src[r0:], rows, n, stride)
 		}
 		return
@@ -172,7 +152,7 @@ func CopyRuns(dst []float32, ld int, src []float32, runs []int, rows, n, stride 
 	if n < 8 && rows*n >= 8 {
 		plainD = min(rows, (rows*n-8)/n+1)
 	}
-	for t, r0 := range runs {
+	for t, r0 := range runs.off {
 		plain := plainD
 		if len(src)-r0 < 8 {
 			plain = 0
@@ -185,23 +165,19 @@ func CopyRuns(dst []float32, ld int, src []float32, runs []int, rows, n, stride 
 
 // AddRuns is the transpose of CopyRuns: the rows·n values at src[t·ld:]
 // are added to run t of dst, rows of n values stride apart from
-// dst[runs[t]]. It is the col2im of the phase-split convolutions, one run
-// per kernel tap; runs may overlap (they are added one after the other).
-func AddRuns(dst []float32, runs []int, src []float32, ld, rows, n, stride int) {
-	if len(runs) == 0 || rows <= 0 || n <= 0 {
+// dst[runs.Start(t)]. It is the col2im of the phase-split convolutions,
+// one run per kernel tap; runs may overlap (they are added one after the
+// other).
+func AddRuns(dst []float32, runs Rows, src []float32, ld, rows, n, stride int) {
+	if runs.Len() == 0 || rows <= 0 || n <= 0 {
 		return
 	}
 	span := (rows-1)*stride + n
-	if stride < n || ld < rows*n || len(src) < (len(runs)-1)*ld+rows*n {
+	if stride < n || ld < rows*n || len(src) < (runs.Len()-1)*ld+rows*n || !runs.Within(0, span, len(dst)) {
 		panic("asm: AddRuns: bad arguments")
 	}
-	for _, r0 := range runs {
-		if r0 < 0 || r0 > len(dst)-span {
-			panic("asm: AddRuns: run outside the destination")
-		}
-	}
 	if !useAsm.Load() {
-		for t, r0 := range runs {
+		for t, r0 := range runs.off {
 			addRowsGeneric(dst[r0:], src[t*ld:], rows, n, stride)
 		}
 		return
@@ -210,7 +186,7 @@ func AddRuns(dst []float32, runs []int, src []float32, ld, rows, n, stride int) 
 	// with a plain store: the lanes from r0 + r·stride + n − rem lie
 	// inside dst.
 	rem := n % 8
-	for t, r0 := range runs {
+	for t, r0 := range runs.off {
 		plain := 0
 		if rem > 0 {
 			if room := len(dst) - r0 - (n - rem) - 8; room >= 0 {

@@ -196,7 +196,7 @@ func TestCopyRuns(t *testing.T) {
 						for i := range dst {
 							dst[i] = guard
 						}
-						CopyRuns(dst, ld, src, runs, rows, n, stride)
+						CopyRuns(dst, ld, src, NewRows(runs), rows, n, stride)
 						for i, v := range dst {
 							want := float32(guard)
 							if tr, j := i/ld, i%ld; tr < len(runs) && j < rows*n {
@@ -249,7 +249,7 @@ func TestAddRuns(t *testing.T) {
 							}
 						}
 					}
-					AddRuns(dst, runs, src, ld, rows, n, stride)
+					AddRuns(dst, NewRows(runs), src, ld, rows, n, stride)
 					for i := range dst {
 						if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
 							t.Fatalf("n %d stride %d rows %d: dst[%d] = %v, want %v", n, stride, rows, i, dst[i], want[i])

@@ -153,20 +153,7 @@ func SgemmParallel(threads int, transA, transB bool, m, n, k int, alpha float32,
 // plan time. pa is only read, so one PackedA may be shared by concurrent
 // calls. The result is bit-identical to Sgemm with the same A.
 func SgemmPackedA(threads int, pa *PackedA, transB bool, n int, alpha float32, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	m, k := pa.m, pa.k
-	if n < 0 {
-		panic("gemm: negative dimension")
-	}
-	checkMat("B", transB, k, n, b, ldb)
-	checkMat("C", false, m, n, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 {
-		scaleC(m, n, beta, c, ldc)
-		return
-	}
-	multiply(effectiveThreads(threads, m, n, k), pa, bOperand{data: b, ld: ldb, trans: transB}, n, alpha, beta, c, ldc)
+	multiplyPacked(threads, pa, bOperand{data: b, ld: ldb, trans: transB}, n, alpha, beta, c, ldc)
 }
 
 // SgemmPackedARows computes C = alpha·A·B + beta·C with A pre-packed by
@@ -178,13 +165,17 @@ func SgemmPackedA(threads int, pa *PackedA, transB bool, n int, alpha float32, b
 // arguments are as in SgemmPackedA, and the result is bit-identical to
 // SgemmPackedA on the gathered B.
 func SgemmPackedARows(threads int, pa *PackedA, n int, alpha float32, b []float32, rows asm.Rows, beta float32, c []float32, ldc int) {
+	multiplyPacked(threads, pa, bOperand{data: b, rows: rows, indirect: true}, n, alpha, beta, c, ldc)
+}
+
+// multiplyPacked is SgemmPackedA and SgemmPackedARows: argument checks,
+// the trivial cases, then multiply.
+func multiplyPacked(threads int, pa *PackedA, b bOperand, n int, alpha, beta float32, c []float32, ldc int) {
 	m, k := pa.m, pa.k
 	if n < 0 {
 		panic("gemm: negative dimension")
 	}
-	if rows.Len() != k || (n > 0 && !rows.Within(0, n, len(b))) {
-		panic("gemm: row table of B does not fit")
-	}
+	b.check(k, n)
 	checkMat("C", false, m, n, c, ldc)
 	if m == 0 || n == 0 {
 		return
@@ -193,7 +184,7 @@ func SgemmPackedARows(threads int, pa *PackedA, n int, alpha float32, b []float3
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	multiply(effectiveThreads(threads, m, n, k), pa, bOperand{data: b, rows: rows, indirect: true}, n, alpha, beta, c, ldc)
+	multiply(effectiveThreads(threads, m, n, k), pa, b, n, alpha, beta, c, ldc)
 }
 
 // bOperand is the B operand of a multiplication: a dense matrix (data,
@@ -205,6 +196,17 @@ type bOperand struct {
 	trans    bool
 	indirect bool
 	rows     asm.Rows
+}
+
+// check panics unless b holds op(B) of k rows and n columns.
+func (b bOperand) check(k, n int) {
+	if !b.indirect {
+		checkMat("B", b.trans, k, n, b.data, b.ld)
+		return
+	}
+	if b.rows.Len() != k || (n > 0 && !b.rows.Within(0, n, len(b.data))) {
+		panic("gemm: row table of B does not fit")
+	}
 }
 
 // checkMat panics unless s can hold the rows×cols matrix op(X) stored

@@ -467,3 +467,15 @@ func TestSgemmPackedARows(t *testing.T) {
 		SgemmPackedARows(1, pa, 8, 1, make([]float32, 10), asm.NewRows([]int{0, 3}), 0, make([]float32, 16), 8)
 	})
 }
+
+// TestSgemmPackedARowsEmpty: a depth of 0 (an empty row table) only
+// scales C, like SgemmPackedA.
+func TestSgemmPackedARowsEmpty(t *testing.T) {
+	c := []float32{1, 2, 3, 4}
+	SgemmPackedARows(1, PackA(false, 2, 0, nil, 1), 2, 1, nil, asm.NewRows(nil), 0.5, c, 2)
+	for i, want := range []float32{0.5, 1, 1.5, 2} {
+		if c[i] != want {
+			t.Fatalf("c[%d] = %v, want %v", i, c[i], want)
+		}
+	}
+}

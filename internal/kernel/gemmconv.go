@@ -349,7 +349,10 @@ func (k *Pointwise) bias(m int) float32 {
 // fwdChunks is the number of column chunks each (image, group) GEMM of
 // the forward pass is cut into: 1, or the team size when the images and
 // groups alone would leave parts unequal (G2 at batch 1: 3 groups on 2
-// threads ran one part with two GEMMs, slower than one thread).
+// threads ran one part with two GEMMs and took 0.105–0.12 ms, no faster
+// than one thread; cut into chunks, 0.065–0.071). The bounds (fewer than
+// 4 GEMMs per thread, at least two 16-column panels per chunk) are
+// judgements.
 func (k *Pointwise) fwdChunks() int {
 	t, ng := k.team.Threads(), k.g.N*k.g.G
 	if t > 1 && ng%t != 0 && ng < 4*t && k.p >= 2*t*16 {
@@ -440,7 +443,7 @@ type Im2col struct {
 	hp, wp      int         // padded input plane
 	rowsC, rchk int         // output rows per chunk, chunks per image and group
 	xpads       [][]float32 // per part: C/G padded planes of the chunk's rows
-	padRuns     [][]int     // per part: where each im2col row starts in xpads
+	padRuns     [2]asm.Rows // where each im2col row starts in xpads: chunks of rowsC rows, and the last chunk
 	padDirect   bool        // forward by asm.Sgemm6x16Rows on xpads (see forwardPadded)
 	paOne       []*gemm.PackedA
 	padScratch  [][]float32
@@ -503,16 +506,16 @@ func NewIm2col(g geom.Conv, threads int) *Im2col {
 		}
 		k.xpads = make([][]float32, parts)
 		k.ybufs = make([][]float32, parts)
-		k.padRuns = make([][]int, parts)
 		for i := range parts {
 			k.cols[i] = make([]float32, max(len(k.cols[i]), kk*k.rowsC*k.wp))
 			// The chunk's padded rows, plus the values the last tap's
 			// contiguous copy runs past the last plane (garbage columns),
-			// and the NR − 1 more that padDirectGEMM's last tile reads.
+			// and the NR − 1 more that rowsGEMM's last tile reads.
 			k.xpads[i] = make([]float32, g.CG()*(k.rowsC+(g.KH-1)*g.DH)*k.wp+(g.KW-1)*g.DW+gemm.NR)
 			k.ybufs[i] = make([]float32, k.mg*k.rowsC*k.wp)
-			k.padRuns[i] = make([]int, kk)
 		}
+		k.padRuns[0] = asm.NewRows(k.paddedRuns(k.rowsC))
+		k.padRuns[1] = asm.NewRows(k.paddedRuns(g.OH - (k.rchk-1)*k.rowsC))
 		k.fwdFn = k.forwardPadded
 		k.bwdFn = k.backwardPadded
 		if k.mg <= padDirectMaxM && asm.HasAVX2FMA {
@@ -584,32 +587,19 @@ func (k *Im2col) Forward(x, w, b, y []float32) {
 func (k *Im2col) forwardPadded(part, lo, hi int) {
 	g := k.g
 	th := k.innerThreads(k.fwdItems())
-	xp, yb, runs := k.xpads[part], k.ybufs[part], k.padRuns[part]
-	hw, wp := g.H*g.W, k.wp
+	xp, yb := k.xpads[part], k.ybufs[part]
+	wp := k.wp
 	for it := lo; it < hi; it++ {
 		n, rest := it/(g.G*k.rchk), it%(g.G*k.rchk)
 		gi, ch := rest/k.rchk, rest%k.rchk
 		o0 := ch * k.rowsC
 		nr := min(k.rowsC, g.OH-o0)
-		pr := nr + (g.KH-1)*g.DH // padded input rows the chunk reads
-		xg := k.xg(k.x, n, gi)
-		for c := range g.CG() {
-			fillBand(xp[c*pr*wp:], xg[c*hw:], g.H, g.W, o0-g.PadT, pr, -g.PadL, wp)
-		}
+		runs := k.fillChunk(xp, k.xg(k.x, n, gi), o0, nr)
 		nn := nr * wp
-		t := 0
-		for c := range g.CG() {
-			for i := range g.KH {
-				for j := range g.KW {
-					runs[t] = c*pr*wp + i*g.DH*wp + j*g.DW
-					t++
-				}
-			}
-		}
 		if k.padDirect {
-			rowsGEMM(k.paOne[gi], xp, asm.NewRows(runs), yb, nn, k.padScratch[part])
+			rowsGEMM(k.paOne[gi], xp, runs, 0, yb, nn, nn, k.padScratch[part])
 		} else {
-			gemm.SgemmPackedARows(th, k.pa[gi], nn, 1, xp, asm.NewRows(runs), 0, yb, nn)
+			gemm.SgemmPackedARows(th, k.pa[gi], nn, 1, xp, runs, 0, yb, nn)
 		}
 		for m := range k.mg {
 			mo := gi*k.mg + m
@@ -631,13 +621,14 @@ func (k *Im2col) forwardPadded(part, lo, hi int) {
 // noise either way, so it keeps the packed GEMM.
 const padDirectMaxM = 32
 
-// rowsGEMM computes C (pa.M() × n, row stride n) = A · B with pa packed in
-// one depth block (PackOneBlock) and B's rows given by rows into b, by
-// asm.Sgemm6x16Rows: B read in place, the whole reduction of each 6×16
-// tile in registers. b must hold NR − 1 values past every row's n (the
-// last tile of a row reads them; its extra columns are dropped), and sc
-// MR·⌈n/NR⌉·NR floats for the tiles that do not fit C.
-func rowsGEMM(pa *gemm.PackedA, b []float32, rows asm.Rows, c []float32, n int, sc []float32) {
+// rowsGEMM computes C (pa.M() × n, row stride ldc) = A · B with pa packed
+// in one depth block (PackOneBlock, or K() ≤ 256) and B's rows given by
+// rows into b from column col on, by asm.Sgemm6x16Rows: B read in place,
+// the whole reduction of each 6×16 tile in registers. b must hold NR − 1
+// values past every row's n (the last tile of a row reads them; its extra
+// columns are dropped), and sc MR·⌈n/NR⌉·NR floats for the tiles that do
+// not fit C.
+func rowsGEMM(pa *gemm.PackedA, b []float32, rows asm.Rows, col int, c []float32, ldc, n int, sc []float32) {
 	m := pa.M()
 	full, rem := n/gemm.NR, n%gemm.NR
 	tiles := full
@@ -648,22 +639,54 @@ func rowsGEMM(pa *gemm.PackedA, b []float32, rows asm.Rows, c []float32, n int, 
 	for ir := range pa.Panels() {
 		a := pa.Panel(ir)
 		r := min(gemm.MR, m-ir*gemm.MR)
-		ct := c[ir*gemm.MR*n:]
+		ct := c[ir*gemm.MR*ldc:]
 		if r == gemm.MR && full > 0 {
-			asm.Sgemm6x16Rows(a, b, rows, 0, full, ct, n)
+			asm.Sgemm6x16Rows(a, b, rows, col, full, ct, ldc)
 			if rem > 0 {
-				asm.Sgemm6x16Rows(a, b, rows, full*gemm.NR, 1, sc, gemm.NR)
+				asm.Sgemm6x16Rows(a, b, rows, col+full*gemm.NR, 1, sc, gemm.NR)
 				for i := range r {
-					copy(ct[i*n+full*gemm.NR:][:rem], sc[i*gemm.NR:])
+					copy(ct[i*ldc+full*gemm.NR:][:rem], sc[i*gemm.NR:])
 				}
 			}
 			continue
 		}
-		asm.Sgemm6x16Rows(a, b, rows, 0, tiles, sc, ldS)
+		asm.Sgemm6x16Rows(a, b, rows, col, tiles, sc, ldS)
 		for i := range r {
-			copy(ct[i*n:][:n], sc[i*ldS:])
+			copy(ct[i*ldc:][:n], sc[i*ldS:])
 		}
 	}
+}
+
+// fillChunk copies the input rows that output rows [o0, o0+nr) of one
+// image and group read (xg, C/G planes) into xp, zero padded, and returns
+// where each tap's im2col row starts in them.
+func (k *Im2col) fillChunk(xp, xg []float32, o0, nr int) asm.Rows {
+	g := k.g
+	pr, hw := nr+(g.KH-1)*g.DH, g.H*g.W // padded input rows the chunk reads
+	for c := range g.CG() {
+		fillBand(xp[c*pr*k.wp:], xg[c*hw:], g.H, g.W, o0-g.PadT, pr, -g.PadL, k.wp)
+	}
+	if nr < k.rowsC {
+		return k.padRuns[1]
+	}
+	return k.padRuns[0]
+}
+
+// paddedRuns returns where the im2col row of tap (c, i, j) starts in a
+// chunk's padded rows (xpads) for chunks of nr output rows: plane c holds
+// nr + (KH−1)·DH rows of wp values.
+func (k *Im2col) paddedRuns(nr int) []int {
+	g := k.g
+	pr := nr + (g.KH-1)*g.DH
+	runs := make([]int, 0, k.kk)
+	for c := range g.CG() {
+		for i := range g.KH {
+			for j := range g.KW {
+				runs = append(runs, c*pr*k.wp+i*g.DH*k.wp+j*g.DW)
+			}
+		}
+	}
+	return runs
 }
 
 // chunk decodes a work item into image, group, first column and width.
@@ -795,21 +818,13 @@ func (k *Im2col) backwardPadded(part, lo, hi int) {
 			o0 := ch * k.rowsC
 			nr := min(k.rowsC, g.OH-o0)
 			nn := nr * wp
-			pr := nr + (g.KH-1)*g.DH
-			xg := k.xg(k.x, n, gi)
-			for c := range g.CG() {
-				fillBand(xp[c*pr*wp:], xg[c*hw:], g.H, g.W, o0-g.PadT, pr, -g.PadL, wp)
-			}
-			for c := range g.CG() {
-				for i := range g.KH {
-					for j := range g.KW {
-						src := c*pr*wp + i*g.DH*wp + j*g.DW
-						row := col[((c*g.KH+i)*g.KW+j)*nn:][:nn]
-						copy(row, xp[src:src+nn])
-						for r := range nr {
-							clear(row[r*wp+g.OW : (r+1)*wp])
-						}
-					}
+			runs := k.fillChunk(xp, k.xg(k.x, n, gi), o0, nr)
+			for t := range k.kk {
+				src := runs.Start(t)
+				row := col[t*nn:][:nn]
+				copy(row, xp[src:src+nn])
+				for r := range nr {
+					clear(row[r*wp+g.OW : (r+1)*wp])
 				}
 			}
 			k.dwGemm(part, th, dyp[k.dypLead+o0*wp:], k.dypLen, col, nn, nn, acc[gi*k.mg*k.kk:])

@@ -38,12 +38,13 @@ type phased struct {
 	// Per column phase σ: the phase-row columns [lo, hi) that lie inside
 	// the input, and where they start in a deinterleaved input row.
 	sigLo, sigHi, sigSrc []int
-	runs                 []int // per im2col row: where its run starts in the phase planes (tapRun)
+	// Per im2col row (tap): where its run starts in the phase planes
+	// (tapRun), as a row table for CopyRuns, AddRuns and Sgemm6x16Rows.
+	tapRows asm.Rows
 
-	// Direct forward (short reductions, see setupDirect): the taps' runs as
-	// a row table, and per part a scratch of MR output rows.
+	// Direct forward (short reductions, see setupDirect): per part a
+	// scratch of MR output rows.
 	direct   bool
-	tapRows  asm.Rows
 	dscratch [][]float32
 	dRowsFn  func(part, lo, hi int)
 	dn, dgi  int // per-call arguments of dRowsFn (with fx)
@@ -98,7 +99,7 @@ func (k *Im2col) setupPhased(modestPad bool) {
 		fl, ps := phaseShift(off, g.SW, g.W)
 		ph.sigLo, ph.sigHi, ph.sigSrc = append(ph.sigLo, lo), append(ph.sigHi, hi), append(ph.sigSrc, ps+fl)
 	}
-	ph.runs = k.tapRuns()
+	ph.tapRows = asm.NewRows(k.tapRuns())
 	parts := k.team.Parts(k.items())
 	// The last tap's run goes dv = ⌊(KW−1)·DW/SW⌋ values past its plane,
 	// and the direct forward's last tile of a row up to NR − 1 more.
@@ -118,12 +119,14 @@ func (k *Im2col) setupPhased(modestPad bool) {
 	k.setupDirect()
 }
 
-// directMaxK is the longest reduction (C/G·KH·KW) the direct forward takes:
-// with up to 64 taps the B rows of one output row (64 runs of 16 values,
-// 2 cache lines each) and the packed weights stay in L1 across all the
-// weight panels, while the GEMM path would copy every tap's run (im2col),
-// pack it, and load and store each C tile once per ≤ 64 rank-1 updates. A
-// first layer (3 channels × 3×3) has 27.
+// directMaxK is the longest reduction (C/G·KH·KW) the direct forward takes.
+// The bound is a judgement, not tuned: with up to 64 taps the B rows of
+// one output row (64 runs of 16 values, 2 cache lines each) and the packed
+// weights fit L1 across all the weight panels, while the GEMM path copies
+// every tap's run (im2col), packs it, and loads and stores each C tile
+// once per ≤ 64 rank-1 updates. Measured only at 27 taps (S2, a first
+// layer: 3 channels × 3×3), where it took S2 from 1.3–2.4× slower than
+// PyTorch to par at batch 8.
 const directMaxK = 64
 
 // setupDirect switches the forward pass of a phase-mode convolution with a
@@ -135,7 +138,6 @@ func (k *Im2col) setupDirect() {
 		return
 	}
 	ph.direct = true
-	ph.tapRows = asm.NewRows(ph.runs)
 	// Work items are single images, or output rows of one image on the team:
 	// a phase buffer per part.
 	parts := max(k.team.Parts(g.N*g.G), k.team.Parts(g.OH))
@@ -191,39 +193,14 @@ func (k *Im2col) directRowsLoop(part, lo, hi int) {
 // the phase planes q.
 func (k *Im2col) directRows(part int, q []float32, n, gi, oh0, oh1 int) {
 	g, ph := k.g, &k.phased
-	pa := k.pa[gi]
-	full, rem := g.OW/gemm.NR, g.OW%gemm.NR
-	tiles := full
-	if rem > 0 {
-		tiles++
-	}
-	sc := ph.dscratch[part]
-	ldS := tiles * gemm.NR
 	for oh := oh0; oh < oh1; oh++ {
-		col := oh * ph.wq
-		for ir := range pa.Panels() {
-			a := pa.Panel(ir)
-			m0 := gi*k.mg + ir*gemm.MR
-			rows := min(gemm.MR, k.mg-ir*gemm.MR)
-			yo := (n*g.M+m0)*k.p + oh*g.OW
-			if rows == gemm.MR && full > 0 {
-				asm.Sgemm6x16Rows(a, q, ph.tapRows, col, full, k.y[yo:], k.p)
-				if rem > 0 {
-					asm.Sgemm6x16Rows(a, q, ph.tapRows, col+full*gemm.NR, 1, sc, gemm.NR)
-					for i := range rows {
-						copy(k.y[yo+i*k.p+full*gemm.NR:][:rem], sc[i*gemm.NR:])
-					}
-				}
-			} else {
-				asm.Sgemm6x16Rows(a, q, ph.tapRows, col, tiles, sc, ldS)
-				for i := range rows {
-					copy(k.y[yo+i*k.p:][:g.OW], sc[i*ldS:])
-				}
-			}
-			if k.b != nil {
-				for i := range rows {
-					asm.AddBias(k.b[m0+i], k.y[yo+i*k.p:][:g.OW])
-				}
+		// The M/G output rows oh of the group, P apart in y, from the taps'
+		// runs of phase-plane row oh.
+		yo := (n*g.M+gi*k.mg)*k.p + oh*g.OW
+		rowsGEMM(k.pa[gi], q, ph.tapRows, oh*ph.wq, k.y[yo:], k.p, g.OW, ph.dscratch[part])
+		if k.b != nil {
+			for m := range k.mg {
+				asm.AddBias(k.b[gi*k.mg+m], k.y[yo+m*k.p:][:g.OW])
 			}
 		}
 	}
@@ -360,7 +337,7 @@ func (k *Im2col) phaseCols(col []float32, ld int, q []float32) { k.phaseColRange
 // phaseColRange is phaseCols for the im2col rows [t0, t1).
 func (k *Im2col) phaseColRange(col []float32, ld int, q []float32, t0, t1 int) {
 	g, ph := k.g, &k.phased
-	asm.CopyRuns(col[t0*ld:], ld, q, ph.runs[t0:t1], g.OH, g.OW, ph.wq)
+	asm.CopyRuns(col[t0*ld:], ld, q, ph.tapRows.Slice(t0, t1), g.OH, g.OW, ph.wq)
 }
 
 // forwardPhased is the forward pass of phase-mode work items: the im2col
@@ -460,7 +437,7 @@ func (k *Im2col) backwardPhased(part, lo, hi int) {
 			gemm.SgemmPackedA(th, k.paT[gi], false, ld, 1, dyq, ld, 0, col, ld)
 			for i := range cnt {
 				clear(gq)
-				asm.AddRuns(gq, ph.runs, col[i*k.p:], ld, g.OH, g.OW, ph.wq)
+				asm.AddRuns(gq, ph.tapRows, col[i*k.p:], ld, g.OH, g.OW, ph.wq)
 				k.drainPhases(k.xg(k.dx, n0+i, gi), gq, k.des[part])
 			}
 		}
