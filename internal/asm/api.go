@@ -268,6 +268,99 @@ func PackPanelNRRows(kc int, dst, src []float32, rows Rows, p0, col int) {
 	}
 }
 
+// Cols is a column map of an indirect B operand: column j of every row of
+// a Rows table is Off(j) values past the row's start. With a convolution's
+// phase planes as the rows' slice, it lists the output positions of whole
+// images side by side (offset image·plane + oh·wq + ow), so that the GEMM
+// packs im2col's B panels straight from the planes, without the garbage
+// columns of the phase domain and without an im2col copy. NewCols records,
+// for every micro-panel of NR columns, the runs of consecutive offsets it
+// is made of (a few per panel: output rows, images), which PackPanelNRCols
+// moves as whole vectors.
+type Cols struct {
+	off    []int
+	runs   []int // (source offset, position in the panel, length) triples, panel after panel
+	first  []int // the runs of panel q are triples first[q] to first[q+1]
+	lo, hi int   // least offset, greatest offset + NR: the reach of a packed panel past a row start
+}
+
+// NewCols returns the column map of the offsets off (kept, not copied: the
+// caller must not change off while the map is in use). Offsets must not
+// be negative.
+func NewCols(off []int) Cols {
+	c := Cols{off: off}
+	for i, o := range off {
+		if o < 0 {
+			panic("asm: NewCols: negative offset")
+		}
+		if i == 0 || o < c.lo {
+			c.lo = o
+		}
+		c.hi = max(c.hi, o+NR)
+	}
+	for q := 0; q+NR <= len(off); q += NR {
+		c.first = append(c.first, len(c.runs)/3)
+		for j := q; j < q+NR; {
+			e := j + 1
+			for e < q+NR && off[e] == off[e-1]+1 {
+				e++
+			}
+			c.runs = append(c.runs, off[j], j-q, e-j)
+			j = e
+		}
+	}
+	c.first = append(c.first, len(c.runs)/3)
+	return c
+}
+
+// Len returns the number of columns.
+func (c Cols) Len() int { return len(c.off) }
+
+// Off returns the offset of column j.
+func (c Cols) Off(j int) int { return c.off[j] }
+
+// Fit reports whether columns [0, n) of every row of r, as PackPanelNRCols
+// and a column-by-column copy read them, lie inside a slice of length
+// size.
+func (c Cols) Fit(r Rows, n, size int) bool {
+	return n <= len(c.off) && (n == 0 || r.Len() == 0 || r.Within(c.lo, c.hi-c.lo, size))
+}
+
+// PackPanelNRCols is PackPanelNRRows with a column map: it packs the
+// micro-panel of columns [col, col+16) (col a multiple of 16) of rows
+// [p0, p0+kc):
+//
+//	for p := 0; p < kc; p++ {
+//		for jj := 0; jj < 16; jj++ {
+//			dst[p*16+jj] = src[rows.Start(p0+p)+cols.Off(col+jj)]
+//		}
+//	}
+//
+// dst needs 16 values of slack past the panel (16·kc + 16 in all), which
+// the vector moves may overwrite. It panics unless the arguments fit.
+func PackPanelNRCols(kc int, dst, src []float32, rows Rows, p0 int, cols Cols, col int) {
+	if kc <= 0 {
+		return
+	}
+	if p0 < 0 || p0+kc > rows.Len() || col < 0 || col%NR != 0 || col+NR > cols.Len() ||
+		len(dst) < NR*kc+NR || !cols.Fit(rows, col+NR, len(src)) {
+		panic("asm: PackPanelNRCols: bad arguments")
+	}
+	runs := cols.runs[3*cols.first[col/NR] : 3*cols.first[col/NR+1]]
+	if useAsm.Load() {
+		packPanelNRColsAVX2(kc, &dst[0], &src[0], &rows.off[p0], &runs[0], len(runs)/3)
+		return
+	}
+	for p := range kc {
+		o := rows.off[p0+p]
+		row := dst[p*NR : p*NR+NR]
+		for r := 0; r < len(runs); r += 3 {
+			so, dp, n := o+runs[r], runs[r+1], runs[r+2]
+			copy(row[dp:dp+n], src[so:so+n])
+		}
+	}
+}
+
 // Sgemm6x16Rows computes nb adjacent 6×16 tiles of C from one packed A
 // micro-panel a (kc×6, as PackMR writes it) and a B given by a row table
 // of kc rows (kc = rows.Len()):

@@ -99,6 +99,13 @@ func copyRowsAVX2(dst, src *float32, rows, n, stride, plain int)
 //go:noescape
 func packPanelNRRowsAVX2(kc int, dst, src *float32, off *int, col int)
 
+// packPanelNRColsAVX2: for p < kc and each run (so, dp, len) of
+// runs[0:3·nrun], dst[p·16+dp:][:16] = src[off[p]+so:][:16], runs in order
+// of dp (each moves 16 values; see the assembly).
+//
+//go:noescape
+func packPanelNRColsAVX2(kc int, dst, src *float32, off *int, runs *int, nrun int)
+
 // sgemm6x16RowsAVX2: for blk < nb: c[i·ldc + 16·blk + j] = Σ_{p<kc}
 // a[p·6+i]·b[off[p] + 16·blk + j] (i < 6, j < 16).
 //

@@ -102,6 +102,10 @@ func packPanelNRRowsAVX2(kc int, dst, src *float32, off *int, col int) {
 	}
 }
 
+func packPanelNRColsAVX2(kc int, dst, src *float32, off *int, runs *int, nrun int) {
+	panic("asm: packPanelNRColsAVX2 without assembly")
+}
+
 func sgemm6x16RowsAVX2(kc int, a, b *float32, off *int, nb int, c *float32, ldc int) {
 	panic("asm: sgemm6x16RowsAVX2 without assembly")
 }

@@ -403,6 +403,58 @@ rowspack_done:
 	VZEROUPPER
 	RET
 
+// func packPanelNRColsAVX2(kc int, dst, src *float32, off *int, runs *int, nrun int)
+//
+//	for p < kc, each run (so, dp, len) of runs[0:3·nrun]:
+//		dst[p·16+dp : p·16+dp+16] = src[off[p]+so : off[p]+so+16]
+//
+// PackPanelNRRows for a micro-panel whose 16 columns are nrun runs of
+// consecutive offsets (a column map, asm.Cols): each run is moved as 16
+// values whatever its length, in order of position, so that the values a
+// run carries past its end are overwritten by the next run, or by the
+// next row's first run (at position 0), or land in the 16 values of slack
+// past the panel that the caller provides. Reads go up to 15 values past
+// each run (the caller's bounds check covers them).
+//
+// Registers: CX rows left, DI the panel row, SI src, R8 the row table,
+// R11 the row's start in src, R12/BX the runs and how many are left.
+TEXT ·packPanelNRColsAVX2(SB), NOSPLIT, $0-48
+	MOVQ  kc+0(FP), CX
+	MOVQ  dst+8(FP), DI
+	MOVQ  src+16(FP), SI
+	MOVQ  off+24(FP), R8
+	MOVQ  runs+32(FP), R9
+	MOVQ  nrun+40(FP), R10
+	TESTQ CX, CX
+	JEQ   colspack_done
+	TESTQ R10, R10
+	JEQ   colspack_done
+
+colspack_row:
+	MOVQ (R8), AX           // off[p]
+	LEAQ (SI)(AX*4), R11    // &src[off[p]]
+	MOVQ R9, R12
+	MOVQ R10, BX
+
+colspack_run:
+	MOVQ    (R12), DX       // the run's source offset
+	MOVQ    8(R12), R13     // its position in the panel row
+	VMOVUPS (R11)(DX*4), Y0
+	VMOVUPS 32(R11)(DX*4), Y1
+	VMOVUPS Y0, (DI)(R13*4)
+	VMOVUPS Y1, 32(DI)(R13*4)
+	ADDQ    $24, R12
+	DECQ    BX
+	JNE     colspack_run
+	ADDQ    $8, R8
+	ADDQ    $64, DI
+	DECQ    CX
+	JNE     colspack_row
+
+colspack_done:
+	VZEROUPPER
+	RET
+
 // func padRowsAVX2(dst, src *float32, rows, w, sstride, lead, dstride int)
 //
 //	for r < rows: dst[r·ds : r·ds+ds] = lead zeros, src[r·ss : r·ss+w], zeros

@@ -306,3 +306,53 @@ func TestPadRows(t *testing.T) {
 		}
 	})
 }
+
+// TestPackPanelNRCols checks PackPanelNRCols, asm and Go, against its
+// definition on column maps of convolution shape (rows of w positions
+// stride apart, images plane apart, the panels cutting rows and images
+// anywhere), with a source that ends exactly where the bounds check says
+// reads may go, and a guard past the panel's 16 values of slack.
+func TestPackPanelNRCols(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		for _, s := range []struct{ w, h, stride, plane, imgs int }{
+			{1, 5, 2, 12, 7}, {7, 7, 8, 64, 5}, {14, 14, 15, 225, 2}, {16, 3, 16, 48, 3},
+			{5, 4, 9, 40, 4}, {20, 2, 23, 50, 2},
+		} {
+			var off []int
+			for i := range s.imgs {
+				for r := range s.h {
+					for c := range s.w {
+						off = append(off, i*s.plane+r*s.stride+c)
+					}
+				}
+			}
+			cols := NewCols(off)
+			const kc = 5
+			starts := []int{3, 0, 17, 9, 30}
+			rows := NewRows(starts)
+			size := 30 + cols.hi // the greatest start plus the reach
+			src := make([]float32, size)
+			for i := range src {
+				src[i] = float32(i + 1)
+			}
+			if !cols.Fit(rows, len(off), len(src)) || cols.Fit(rows, len(off), len(src)-1) {
+				t.Fatalf("%+v: Fit does not bound the reads exactly", s)
+			}
+			for col := 0; col+NR <= len(off); col += NR {
+				dst := make([]float32, NR*kc+NR+1)
+				dst[len(dst)-1] = -7
+				PackPanelNRCols(kc, dst[:NR*kc+NR], src, rows, 0, cols, col)
+				for p := range kc {
+					for j := range NR {
+						if got, want := dst[p*NR+j], src[starts[p]+off[col+j]]; got != want {
+							t.Fatalf("%+v col %d: dst[%d][%d] = %v, want %v", s, col, p, j, got, want)
+						}
+					}
+				}
+				if dst[len(dst)-1] != -7 {
+					t.Fatalf("%+v col %d: wrote past the slack", s, col)
+				}
+			}
+		}
+	})
+}

@@ -250,7 +250,7 @@ func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOpe
 		}
 		return c0 + s%nCol*NR, s / nCol * kc
 	}
-	panel := ws.bufB(kc * NR)
+	panel := ws.bufB(kc*NR + NR) // NR of slack for PackPanelNRCols
 	for s, steps := 0, nPC*nCol; s < steps; s++ {
 		col, pc := step(s)
 		nr := min(NR, c1-col)
@@ -261,6 +261,10 @@ func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOpe
 		}
 		bp := panel[:kcb*NR]
 		switch {
+		case bo.mapped && nr == NR:
+			asm.PackPanelNRCols(kcb, panel, b, bo.rows, pc, bo.cols, col)
+		case bo.mapped:
+			packBPanelCols(bp, b, bo.rows, bo.cols, pc, kcb, col, nr)
 		case bo.indirect && nr == NR:
 			asm.PackPanelNRRows(kcb, bp, b, bo.rows, pc, col)
 		case bo.indirect:

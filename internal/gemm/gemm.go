@@ -168,7 +168,17 @@ func SgemmPackedARows(threads int, pa *PackedA, n int, alpha float32, b []float3
 	multiplyPacked(threads, pa, bOperand{data: b, rows: rows, indirect: true}, n, alpha, beta, c, ldc)
 }
 
-// multiplyPacked is SgemmPackedA and SgemmPackedARows: argument checks,
+// SgemmPackedACols is SgemmPackedARows with a column map: B[p][j] =
+// b[rows.Start(p) + cols.Off(j)]. With a convolution's phase planes it is
+// the im2col matrix of several images side by side, packed straight from
+// the planes (no im2col copy, no garbage columns). It panics unless
+// rows has k rows, cols at least n columns, and both fit b (cols.Fit).
+// The result is bit-identical to SgemmPackedA on the gathered B.
+func SgemmPackedACols(threads int, pa *PackedA, n int, alpha float32, b []float32, rows asm.Rows, cols asm.Cols, beta float32, c []float32, ldc int) {
+	multiplyPacked(threads, pa, bOperand{data: b, rows: rows, cols: cols, indirect: true, mapped: true}, n, alpha, beta, c, ldc)
+}
+
+// multiplyPacked is SgemmPackedA, SgemmPackedARows and SgemmPackedACols: argument checks,
 // the trivial cases, then multiply.
 func multiplyPacked(threads int, pa *PackedA, b bOperand, n int, alpha, beta float32, c []float32, ldc int) {
 	m, k := pa.m, pa.k
@@ -189,22 +199,27 @@ func multiplyPacked(threads int, pa *PackedA, b bOperand, n int, alpha, beta flo
 
 // bOperand is the B operand of a multiplication: a dense matrix (data,
 // leading dimension ld, transposed when trans) or, when indirect, a row
-// table into data.
+// table into data, with a column map when mapped.
 type bOperand struct {
 	data     []float32
 	ld       int
 	trans    bool
 	indirect bool
 	rows     asm.Rows
+	mapped   bool
+	cols     asm.Cols
 }
 
 // check panics unless b holds op(B) of k rows and n columns.
 func (b bOperand) check(k, n int) {
-	if !b.indirect {
+	switch {
+	case !b.indirect:
 		checkMat("B", b.trans, k, n, b.data, b.ld)
-		return
-	}
-	if b.rows.Len() != k || (n > 0 && !b.rows.Within(0, n, len(b.data))) {
+	case b.rows.Len() != k:
+		panic("gemm: row table of B does not fit")
+	case b.mapped && !b.cols.Fit(b.rows, n, len(b.data)):
+		panic("gemm: column map of B does not fit")
+	case !b.mapped && n > 0 && !b.rows.Within(0, n, len(b.data)):
 		panic("gemm: row table of B does not fit")
 	}
 }

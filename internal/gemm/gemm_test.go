@@ -479,3 +479,65 @@ func TestSgemmPackedARowsEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmPackedACols: the indirect GEMM with a column map is
+// bit-identical to SgemmPackedA on the gathered B, for maps of
+// convolution shape (rows of w positions, images side by side) used in
+// full or by a prefix (the last work item of a convolution), with partial
+// column panels, several depth blocks, thread counts and both blockings.
+func TestSgemmPackedACols(t *testing.T) {
+	defer func(kc, mf int) { kcMax, minFlopsPerThread = kc, mf }(kcMax, minFlopsPerThread)
+	forImpls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(10, 10))
+		for i := range 60 {
+			kcMax, minFlopsPerThread = []int{256, 8}[i%2], []int{2 << 20, 1}[i/2%2]
+			w, h, imgs := 1+r.IntN(15), 1+r.IntN(6), 1+r.IntN(4)
+			stride, plane := w+r.IntN(3), 0
+			plane = h*stride + r.IntN(5)
+			var coff []int
+			for im := range imgs {
+				for y := range h {
+					for x := range w {
+						coff = append(coff, im*plane+y*stride+x)
+					}
+				}
+			}
+			cols := asm.NewCols(coff)
+			n := len(coff) - r.IntN(len(coff))/2
+			m, k := 1+r.IntN(40), 1+r.IntN(50)
+			src := randMat(r, 1, 3*k+imgs*plane+asm.NR, 3*k+imgs*plane+asm.NR)
+			off := make([]int, k)
+			for p := range off {
+				off[p] = r.IntN(3*k + 1)
+			}
+			gathered := make([]float32, k*n)
+			for p, o := range off {
+				for j := range n {
+					gathered[p*n+j] = src[o+coff[j]]
+				}
+			}
+			a := randMat(r, m, k, k)
+			pa := PackA(false, m, k, a, k)
+			c0 := randMat(r, m, n, n)
+			want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
+			ab := alphaBetas[i%len(alphaBetas)]
+			threads := 1 + i%3
+			SgemmPackedA(threads, pa, false, n, ab[0], gathered, n, ab[1], want, n)
+			SgemmPackedACols(threads, pa, n, ab[0], src, asm.NewRows(off), cols, ab[1], got, n)
+			for j := range got {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("case %d (m %d n %d k %d threads %d): element %d = %v, want %v", i, m, n, k, threads, j, got[j], want[j])
+				}
+			}
+		}
+		// A map that would read past b is refused.
+		defer func() {
+			if recover() == nil {
+				t.Fatal("SgemmPackedACols accepted a column map reaching past the end of b")
+			}
+		}()
+		pa := PackA(false, 2, 2, make([]float32, 4), 2)
+		cols := asm.NewCols([]int{0, 1, 2, 3, 4, 5, 6, 7})
+		SgemmPackedACols(1, pa, 8, 1, make([]float32, 20), asm.NewRows([]int{0, 3}), cols, 0, make([]float32, 16), 8)
+	})
+}

@@ -226,3 +226,17 @@ func packBPanelRows(d, b []float32, rows asm.Rows, pc, kcb, col, w int) {
 		clear(row[w:])
 	}
 }
+
+// packBPanelCols packs one micro-panel, w ≤ NR columns wide, of a B given
+// as a row table with a column map: d[p*NR+j] = b[rows.Start(pc+p) +
+// cols.Off(col+j)], zero padded to NR columns.
+func packBPanelCols(d, b []float32, rows asm.Rows, cols asm.Cols, pc, kcb, col, w int) {
+	for p := range kcb {
+		row := d[p*NR : p*NR+NR]
+		o := rows.Start(pc + p)
+		for j := range w {
+			row[j] = b[o+cols.Off(col+j)]
+		}
+		clear(row[w:])
+	}
+}

@@ -21,17 +21,25 @@ import (
 // (c, i, j) is one contiguous run of OH·wq values of Q starting at
 // du·wq + dv: im2col is C/G·KH·KW long copies per image, however small the
 // plane or large the stride. For stride 1 there is one phase and Q is
-// xp. The forward pass and the weight gradient gather each run without its
-// garbage columns (OH rows of OW values; asm.CopyRuns), so their GEMMs have
-// P = OH·OW columns per image; the input gradient is added back into phase
-// planes, OH rows of OW values per tap (asm.AddRuns). A work
-// item is ipc whole images of one group side by side, so that the GEMMs of
-// small planes have enough columns and the weight-gradient GEMM enough
-// depth.
+// xp. A work item is ipc whole images of one group side by side, so that
+// the GEMMs of small planes have enough columns and the weight-gradient
+// GEMM enough depth; the GEMMs have P = OH·OW columns per image, without
+// the garbage columns:
+//
+//   - the forward pass splits the item's images into their own phase
+//     planes, qImg apart, and its GEMM packs B straight from them through
+//     the tap table and a column map (gemm.SgemmPackedACols; column
+//     i·P + oh·OW + ow at i·qImg + oh·wq + ow): no im2col copy;
+//   - the weight gradient gathers each run (OH rows of OW values;
+//     asm.CopyRuns) into an im2col buffer, whose transpose the GEMM packs;
+//   - the input gradient is added back into phase planes, OH rows of OW
+//     values per tap (asm.AddRuns).
 type phased struct {
 	ipc    int         // images per work item; 0 when the mode is off
 	hq, wq int         // phase plane
-	xqs    [][]float32 // per part: the phase planes of one image (C/G·SH·SW·hq·wq + slack)
+	xqs    [][]float32 // per part: the phase planes of one image (C/G·SH·SW·hq·wq + slack), or of ipc images qImg apart
+	qImg   int         // the phase planes of one image: C/G·SH·SW·hq·wq
+	cols   asm.Cols    // the forward GEMM's column map (ipc images)
 	gqs    [][]float32 // per part: the input gradient in phase planes (same size)
 	pcols  [][]float32 // per part: C/G·KH·KW × ipc·P columns (P = OH·OW)
 	pys    [][]float32 // per part: M/G × ipc·P outputs, or the gathered dY
@@ -50,10 +58,10 @@ type phased struct {
 	dn, dgi  int // per-call arguments of dRowsFn (with fx)
 
 	// Per-call arguments of the team loops of forwardPhased (fillLoop,
-	// colsLoop, outLoop), made once as method values.
-	fillFn, colsFn, outFn func(part, lo, hi int)
-	fq, fcol, fy, fx      []float32
-	fld, fgi, fn0, fi     int
+	// outLoop), made once as method values.
+	fillFn, outFn func(part, lo, hi int)
+	fq, fy, fx    []float32
+	fld, fgi, fn0 int
 }
 
 // Phased mode limits. phasedCols is the number of GEMM columns a work item
@@ -111,12 +119,42 @@ func (k *Im2col) setupPhased(modestPad bool) {
 		ph.pys = append(ph.pys, make([]float32, k.mg*ph.ipc*k.p))
 	}
 	k.fwdFn, k.bwdFn = k.forwardPhased, k.backwardPhased
-	ph.fillFn, ph.colsFn, ph.outFn = k.fillLoop, k.colsLoop, k.outLoop
+	ph.fillFn, ph.outFn = k.fillLoop, k.outLoop
 	// The team loops of a threaded GEMM use one deinterleave row per part.
 	for len(k.des) < k.team.Threads() {
 		k.des = append(k.des, make([]float32, g.W))
 	}
+	ph.qImg = g.CG() * g.SH * g.SW * hq * wq
 	k.setupDirect()
+	if !ph.direct {
+		k.setupCols()
+	}
+}
+
+// setupCols builds the column map of forwardPhased's GEMM and makes each
+// part's phase buffer hold ipc images, qImg apart, and the reach of the
+// packed panels past the last one.
+func (k *Im2col) setupCols() {
+	g, ph := k.g, &k.phased
+	off := make([]int, 0, ph.ipc*k.p)
+	for i := range ph.ipc {
+		for oh := range g.OH {
+			for ow := range g.OW {
+				off = append(off, i*ph.qImg+oh*ph.wq+ow)
+			}
+		}
+	}
+	ph.cols = asm.NewCols(off)
+	need := ph.tapRows.Start(0)
+	for t := range ph.tapRows.Len() {
+		need = max(need, ph.tapRows.Start(t))
+	}
+	need = max(need+ph.cols.Off(len(off)-1)+gemm.NR, (ph.ipc-1)*ph.qImg+len(ph.xqs[0]))
+	for i, q := range ph.xqs {
+		if len(q) < need {
+			ph.xqs[i] = make([]float32, need)
+		}
+	}
 }
 
 // directMaxK is the longest reduction (C/G·KH·KW) the direct forward takes.
@@ -330,23 +368,21 @@ func (k *Im2col) tapRuns() []int {
 
 // phaseCols writes the im2col rows of one image to col (row stride ld)
 // from its phase planes q: the run of each tap without its garbage
-// columns, OH rows of OW values wq apart, so that the GEMMs of the forward
-// pass and the weight gradient compute no garbage columns.
-func (k *Im2col) phaseCols(col []float32, ld int, q []float32) { k.phaseColRange(col, ld, q, 0, k.kk) }
-
-// phaseColRange is phaseCols for the im2col rows [t0, t1).
-func (k *Im2col) phaseColRange(col []float32, ld int, q []float32, t0, t1 int) {
+// columns, OH rows of OW values wq apart, so that the weight gradient's
+// GEMM computes no garbage columns.
+func (k *Im2col) phaseCols(col []float32, ld int, q []float32) {
 	g, ph := k.g, &k.phased
-	asm.CopyRuns(col[t0*ld:], ld, q, ph.tapRows.Slice(t0, t1), g.OH, g.OW, ph.wq)
+	asm.CopyRuns(col, ld, q, ph.tapRows, g.OH, g.OW, ph.wq)
 }
 
-// forwardPhased is the forward pass of phase-mode work items: the im2col
-// blocks of cnt images side by side (P = OH·OW columns each), one GEMM,
-// and the outputs copied out with the bias.
+// forwardPhased is the forward pass of phase-mode work items: the phase
+// planes of cnt images side by side, one GEMM packing its B from them
+// through the column map (P = OH·OW columns per image), and the outputs
+// copied out with the bias.
 func (k *Im2col) forwardPhased(part, lo, hi int) {
 	g, ph := k.g, &k.phased
 	th := k.innerThreads(k.items())
-	col, yb, q := ph.pcols[part], ph.pys[part], ph.xqs[part]
+	yb, q := ph.pys[part], ph.xqs[part]
 	for it := lo; it < hi; it++ {
 		gi, n0, cnt := k.phasedItem(it)
 		ld := cnt * k.p
@@ -354,22 +390,20 @@ func (k *Im2col) forwardPhased(part, lo, hi int) {
 			// Fewer items than threads: the GEMM runs on the whole team,
 			// and so do the copies around it, which would otherwise run
 			// on the caller alone while the other threads wait.
-			ph.fq, ph.fcol, ph.fld, ph.fy, ph.fgi, ph.fn0 = q, col, ld, yb, gi, n0
+			ph.fld, ph.fy, ph.fgi, ph.fn0 = ld, yb, gi, n0
 			for i := range cnt {
-				ph.fx, ph.fi = k.xg(k.x, n0+i, gi), i
+				ph.fq, ph.fx = q[i*ph.qImg:], k.xg(k.x, n0+i, gi)
 				k.team.For(g.CG(), ph.fillFn)
-				k.team.For(k.kk, ph.colsFn)
 			}
-			gemm.SgemmPackedA(th, k.pa[gi], false, ld, 1, col, ld, 0, yb, ld)
+			gemm.SgemmPackedACols(th, k.pa[gi], ld, 1, q, ph.tapRows, ph.cols, 0, yb, ld)
 			k.team.For(cnt*k.mg, ph.outFn)
-			ph.fq, ph.fcol, ph.fy, ph.fx = nil, nil, nil, nil
+			ph.fq, ph.fy, ph.fx = nil, nil, nil
 			continue
 		}
 		for i := range cnt {
-			k.fillPhases(q, k.xg(k.x, n0+i, gi), k.des[part])
-			k.phaseCols(col[i*k.p:], ld, q)
+			k.fillPhases(q[i*ph.qImg:], k.xg(k.x, n0+i, gi), k.des[part])
 		}
-		gemm.SgemmPackedA(th, k.pa[gi], false, ld, 1, col, ld, 0, yb, ld)
+		gemm.SgemmPackedACols(th, k.pa[gi], ld, 1, q, ph.tapRows, ph.cols, 0, yb, ld)
 		k.copyOut(yb, ld, gi, n0, 0, cnt*k.mg)
 	}
 }
@@ -395,11 +429,6 @@ func (k *Im2col) copyOut(yb []float32, ld, gi, n0, r0, r1 int) {
 func (k *Im2col) fillLoop(part, lo, hi int) {
 	ph := &k.phased
 	k.fillPhaseRange(ph.fq, ph.fx, k.des[part], lo, hi)
-}
-
-func (k *Im2col) colsLoop(_, lo, hi int) {
-	ph := &k.phased
-	k.phaseColRange(ph.fcol[ph.fi*k.p:], ph.fld, ph.fq, lo, hi)
 }
 
 func (k *Im2col) outLoop(_, lo, hi int) {
