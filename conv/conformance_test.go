@@ -95,6 +95,10 @@ func conformanceCases() []confCase {
 	add(Depthwise(2, 7, 2).WithStride(2).WithBias(), 1, 2, 19, 17)
 	add(Depthwise(5, 3, 1).WithDilation(2).WithStride(2), 3, 5, 11, 11)
 	add(New2D(1, 8, 3).WithPadding(Pad(1)), 1, 1, 9, 35) // one input channel: a depth multiplier
+	// Depth multipliers of 16 and more on rows of at most 28: the forward
+	// pass runs through Im2col's GEMM (kernel.DepthwiseForwardGEMM).
+	add(New2D(1, 32, 3).WithPadding(Pad(1)).WithBias(), 3, 1, 13, 28)
+	add(Depthwise(3, 3, 17).WithPadding(Padding{Top: 1, Bottom: 0, Left: 2, Right: 1}), 2, 3, 9, 7)
 	// Strides 3 and 4: im2col and the depthwise backward through rows
 	// deinterleaved into three or four phases.
 	add(New2D(3, 5, 5).WithStride(3).WithPadding(Pad(2)), 3, 3, 16, 17)

@@ -106,6 +106,10 @@ func choose(g any, threads int) (Algorithm, string) {
 		if g.G == g.C {
 			switch kernel.DepthwiseModeFor(g) {
 			case kernel.Depthwise3x3S1:
+				if kernel.DepthwiseForwardGEMM(g, kernel.Depthwise3x3S1) {
+					return AlgoDepthwise3x3S1, fmt.Sprintf("depthwise 3×3 stride 1, depth multiplier %d: forward as a GEMM per input channel (M=%d K=9, padded rows read in place), backward by the direct AVX2 row kernel",
+						g.M/g.C, g.M/g.C)
+				}
 				return AlgoDepthwise3x3S1, "depthwise 3×3 stride 1: direct AVX2 row kernel, over N·M planes"
 			case kernel.Depthwise3x3S2:
 				return AlgoDepthwise3x3S2, "depthwise 3×3 stride 2: direct AVX2 row kernel (even/odd split), over N·M planes"
