@@ -13,6 +13,9 @@
 #
 # Fairness: the engines run interleaved -- convkit, torch, then again, --rounds times -- and each configuration
 # keeps each engine's best median, so a burst of load on the (shared, 2-core) machine hurts no engine alone.
+# The table also gives the ratio of each round's pair (taken seconds apart), its median and range over the
+# rounds: this machine's speed drifts by ±20 % over minutes, so with --rounds 8 or more that median is the
+# steadier figure.
 # Both wait for a quiet machine before each timing (up to --max-wait seconds, --tries timed loops, like
 # benchutil.py) and record the foreign load (LOAD columns; above 0.3 a timing is suspect).
 #
@@ -178,31 +181,47 @@ def best(rows, into):
             into[k] = r
 
 ck, th = {}, {}
+ck_rounds, th_rounds = [], [] # per round: key -> row
 for f in ck_files:
-    best(json.load(open(f)), ck)
+    rows = json.load(open(f))
+    best(rows, ck)
+    ck_rounds.append({(r["net"], r["batch"], r["threads"]): r for r in rows})
 for f in torch_files:
     rows = [json.loads(l) for l in open(f) if l.strip()]
     for r in rows:
         r["median_ms"] = r["median"]
     best(rows, th)
+    th_rounds.append({(r["net"], r["batch"], r["threads"]): r for r in rows})
+
+def paired(k):
+    """The ratio of each round's pair (convkit, then torch, seconds apart), sorted."""
+    return sorted(c[k]["img_per_s"] / t[k]["img_per_s"] for c, t in zip(ck_rounds, th_rounds) if k in c and k in t)
+
+def spread(rs):
+    if not rs:
+        return "-"
+    mid = rs[len(rs) // 2] if len(rs) % 2 else (rs[len(rs) // 2 - 1] + rs[len(rs) // 2]) / 2
+    return "%.2f× (%.2f–%.2f, %d)" % (mid, rs[0], rs[-1], len(rs))
 
 def load(r):
     v = r.get("other_load")
     return "-" if v is None else "%.2f%s" % (v, "*" if v > 0.3 else "")
 
-print("| net | batch | threads | convkit img/s (best) | torch img/s (best) | convkit / torch | convkit GFLOP/s | torch GFLOP/s | load convkit, torch |")
-print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+print("| net | batch | threads | convkit img/s (best) | torch img/s (best) | convkit / torch | per-round ratio: median (min–max, rounds) | convkit GFLOP/s | torch GFLOP/s | load convkit, torch |")
+print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 for k in sorted(ck, key=lambda k: (k[2], k[1], k[0])):
     c, t = ck[k], th.get(k)
     row = [k[0], str(k[1]), str(k[2]), "%.0f (%.0f)" % (c["img_per_s"], c["img_per_s_best"])]
     if t:
         row += ["%.0f (%.0f)" % (t["img_per_s"], t["img_per_s_best"]), "**%.2f×**" % (c["img_per_s"] / t["img_per_s"]),
-                "%.1f" % c["train_gflops"], "%.1f" % t["train_gflops"], "%s, %s" % (load(c), load(t))]
+                spread(paired(k)), "%.1f" % c["train_gflops"], "%.1f" % t["train_gflops"], "%s, %s" % (load(c), load(t))]
     else:
-        row += ["-", "-", "%.1f" % c["train_gflops"], "-", "%s, -" % load(c)]
+        row += ["-", "-", "-", "%.1f" % c["train_gflops"], "-", "%s, -" % load(c)]
     print("| " + " | ".join(row) + " |")
 print()
 print("img/s = batch/median step time (best: batch/fastest step); GFLOP/s = 3·2·forward MACs·batch/median, as train.py counts.")
+print("convkit / torch compares each engine's best median over the rounds; the per-round ratio pairs the two timings of one")
+print("round (taken seconds apart), which cancels the machine's slower drifts: with many rounds its median is the steadier figure.")
 print("Load = cores used by other processes while timing; * marks a suspect timing (> 0.3).")
 EOF
 } | tee "$out/table.md"
