@@ -119,11 +119,12 @@ func sgemm6x16RowsAVX2(kc int, a, b *float32, off *int, nb int, c *float32, ldc 
 //go:noescape
 func padRowsAVX2(dst, src *float32, rows, w, sstride, lead, dstride int)
 
-// addRowsAVX2: dst[r·stride + j] += src[r·n + j] for r < rows, j < n (n ≥ 1);
-// the first plain rows' tails as one unmasked 8-lane add (see the assembly).
+// addRowsAVX2: dst[r·stride + j] += src[r·sstride + j] for r < rows, j < n
+// (n ≥ 1); the first plain rows' tails as one unmasked 8-lane add (see the
+// assembly).
 //
 //go:noescape
-func addRowsAVX2(dst, src *float32, rows, n, stride, plain int)
+func addRowsAVX2(dst, src *float32, rows, n, stride, sstride, plain int)
 
 // dot3x4AVX2: out[4i+j] = Σ_{t<k} w[i·ldw+t]·x[j·ldx+t] for i < 3, j < 4 (k a
 // multiple of 8).

@@ -90,8 +90,8 @@ func dot3x4AVX2(w *float32, ldw int, x *float32, ldx int, k int, out *float32) {
 	dot3x4Generic((*[12]float32)(unsafe.Slice(out, 12)), unsafe.Slice(w, 2*ldw+k), ldw, unsafe.Slice(x, 3*ldx+k), ldx, k)
 }
 
-func addRowsAVX2(dst, src *float32, rows, n, stride, _ int) {
-	addRowsGeneric(unsafe.Slice(dst, (rows-1)*stride+n), unsafe.Slice(src, rows*n), rows, n, stride)
+func addRowsAVX2(dst, src *float32, rows, n, stride, sstride, _ int) {
+	panic("asm: addRowsAVX2 without assembly")
 }
 
 func packPanelNRRowsAVX2(kc int, dst, src *float32, off *int, col int) {

@@ -184,16 +184,39 @@ func AddRuns(dst []float32, runs Rows, src []float32, ld, rows, n, stride int) {
 	}
 	// Rows whose tail (the last n mod 8 values) may be added as 8 lanes
 	// with a plain store: the lanes from r0 + r·stride + n − rem lie
-	// inside dst.
+	// inside dst (rows 0 to last).
+	//
+	// When that 8-lane tail reaches into the next row (n − rem + 8 >
+	// stride: rows of 14 values 15 apart, the phase planes of a stride-2
+	// convolution on 28² maps), the next row's first load would read a
+	// value the tail has just stored together with values it has not: the
+	// store cannot be forwarded to the load, which waits for it to reach
+	// the cache. The even rows are then added before the odd ones, so that
+	// no row follows the row above it.
 	rem := n % 8
+	split := rem > 0 && rows > 1 && n-rem+8 > stride
 	for t, r0 := range runs.off {
-		plain := 0
+		last := -1
 		if rem > 0 {
 			if room := len(dst) - r0 - (n - rem) - 8; room >= 0 {
-				plain = min(rows, room/stride+1)
+				last = room / stride
 			}
 		}
-		addRowsAVX2(&dst[r0], &src[t*ld], rows, n, stride, plain)
+		d, s := &dst[r0], &src[t*ld]
+		if !split {
+			addRowsAVX2(d, s, rows, n, stride, n, min(rows, last+1))
+			continue
+		}
+		ev, od := (rows+1)/2, rows/2
+		evPlain, odPlain := 0, 0 // even rows 2i ≤ last, odd rows 2i+1 ≤ last
+		if last >= 0 {
+			evPlain = min(ev, last/2+1)
+		}
+		if last >= 1 {
+			odPlain = min(od, (last-1)/2+1)
+		}
+		addRowsAVX2(d, s, ev, n, 2*stride, 2*n, evPlain)
+		addRowsAVX2(&dst[r0+stride], &src[t*ld+n], od, n, 2*stride, 2*n, odPlain)
 	}
 }
 

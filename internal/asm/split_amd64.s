@@ -291,9 +291,9 @@ rows_done:
 	VZEROUPPER
 	RET
 
-// func addRowsAVX2(dst, src *float32, rows, n, stride, plain int)
+// func addRowsAVX2(dst, src *float32, rows, n, stride, sstride, plain int)
 //
-//	for r < rows, j < n: dst[r·stride + j] += src[r·n + j]   (n ≥ 1)
+//	for r < rows, j < n: dst[r·stride + j] += src[r·sstride + j]   (n ≥ 1)
 //
 // The transpose of copyRowsAVX2 (col2im of a tap's run): 8-value vectors,
 // then a tail of rem = n mod 8 values whose source is loaded masked and
@@ -301,14 +301,16 @@ rows_done:
 // the other lanes of dst exactly as they were, −0 and NaN included — and
 // stored with a plain 8-lane store for the first plain rows (the caller
 // checks those 8 lanes lie inside dst), a masked one after them.
-TEXT ·addRowsAVX2(SB), NOSPLIT, $0-48
+TEXT ·addRowsAVX2(SB), NOSPLIT, $0-56
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ rows+16(FP), BX
 	MOVQ n+24(FP), CX
 	MOVQ stride+32(FP), DX
-	MOVQ plain+40(FP), R13
+	MOVQ sstride+40(FP), R14
+	MOVQ plain+48(FP), R13
 	SHLQ $2, DX                   // stride in bytes
+	SHLQ $2, R14                  // sstride in bytes
 	MOVQ CX, R12
 	ANDQ $7, R12                  // rem
 	LEAQ copyMask<>(SB), R11
@@ -361,7 +363,7 @@ add_next:
 
 add_adv:
 	ADDQ DX, DI
-	LEAQ (SI)(CX*4), SI
+	ADDQ R14, SI
 	DECQ BX
 	JMP  add_rows
 

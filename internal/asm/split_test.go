@@ -222,7 +222,7 @@ func TestAddRuns(t *testing.T) {
 		for n := 1; n <= 20; n++ {
 			for _, extra := range []int{0, 1, 5} {
 				stride := n + extra
-				for rows := 1; rows <= 4; rows++ {
+				for rows := 1; rows <= 7; rows++ {
 					span := (rows-1)*stride + n
 					runs := []int{0, 13, 5, 1, 13}
 					ld := rows*n + 2
