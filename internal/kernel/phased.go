@@ -46,6 +46,8 @@ type phased struct {
 	// Per column phase σ: the phase-row columns [lo, hi) that lie inside
 	// the input, and where they start in a deinterleaved input row.
 	sigLo, sigHi, sigSrc []int
+	// Per row phase ρ: its input rows (see phaseRows), computed once.
+	rhoRows [][3]int
 	// Per im2col row (tap): where its run starts in the phase planes
 	// (tapRun), as a row table for CopyRuns, AddRuns and Sgemm6x16Rows.
 	tapRows asm.Rows
@@ -106,6 +108,10 @@ func (k *Im2col) setupPhased(modestPad bool) {
 		lo, hi := tapRange(g.SW, off, g.W, wq)
 		fl, ps := phaseShift(off, g.SW, g.W)
 		ph.sigLo, ph.sigHi, ph.sigSrc = append(ph.sigLo, lo), append(ph.sigHi, hi), append(ph.sigSrc, ps+fl)
+	}
+	for rho := range g.SH {
+		r0, count, u0 := k.phaseRows(rho)
+		ph.rhoRows = append(ph.rhoRows, [3]int{r0, count, u0})
 	}
 	ph.tapRows = asm.NewRows(k.tapRuns())
 	parts := k.team.Parts(k.items())
@@ -312,7 +318,7 @@ func (k *Im2col) fillPhaseRange(q, x, de []float32, c0, c1 int) {
 	for c := c0; c < c1; c++ {
 		xc := x[c*hw : (c+1)*hw]
 		for rho := range g.SH {
-			r0, count, u0 := k.phaseRows(rho)
+			r0, count, u0 := ph.rhoRows[rho][0], ph.rhoRows[rho][1], ph.rhoRows[rho][2]
 			if count == 0 {
 				continue
 			}
@@ -485,7 +491,7 @@ func (k *Im2col) drainPhases(dx, gq, de []float32) {
 	for c := range g.CG() {
 		dc := dx[c*hw : (c+1)*hw]
 		for rho := range g.SH {
-			r0, count, u0 := k.phaseRows(rho)
+			r0, count, u0 := ph.rhoRows[rho][0], ph.rhoRows[rho][1], ph.rhoRows[rho][2]
 			if count == 0 {
 				continue
 			}
