@@ -231,10 +231,6 @@ func NewRows(off []int) Rows {
 // Len returns the number of rows.
 func (r Rows) Len() int { return len(r.off) }
 
-// Slice returns the table of rows [p0, p1). It keeps the bounds recorded
-// for the whole table, which also bound its part.
-func (r Rows) Slice(p0, p1 int) Rows { return Rows{off: r.off[p0:p1], lo: r.lo, hi: r.hi} }
-
 // Start returns where row p starts.
 func (r Rows) Start(p int) int { return r.off[p] }
 
