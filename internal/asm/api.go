@@ -397,6 +397,44 @@ func Sgemm6x16Rows(a, b []float32, rows Rows, col, nb int, c []float32, ldc int)
 	}
 }
 
+// Sgemm2x16Rows is Sgemm6x16Rows for two rows of the packed A panel: a
+// starts at the first of them (a[p*6] and a[p*6+1] are the two rows' k-th
+// values), and C has two rows:
+//
+//	c[i*ldc + 16*blk + j] = Σ_{p<kc} a[p*6+i] · b[rows.Start(p) + col + 16*blk + j]
+//
+// for blk < nb, i < 2, j < 16. It computes the last panel of a matrix
+// whose rows are not a multiple of 6 (2 or 4 rows left: 32, 64 or 128
+// output channels) at a third of the cost of a full panel per two rows.
+// It panics unless the arguments fit.
+func Sgemm2x16Rows(a, b []float32, rows Rows, col, nb int, c []float32, ldc int) {
+	kc := rows.Len()
+	if nb <= 0 {
+		return
+	}
+	if (kc > 0 && len(a) < MR*(kc-1)+2) || ldc < NR*nb || len(c) < ldc+NR*nb || !rows.Within(col, NR*nb, len(b)) {
+		panic("asm: Sgemm2x16Rows: bad arguments")
+	}
+	if useAsm.Load() && kc > 0 {
+		sgemm2x16RowsAVX2(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc)
+		return
+	}
+	for blk := range nb {
+		for i := range 2 {
+			cr := c[i*ldc+NR*blk:][:NR]
+			var acc [NR]float32
+			for p := range kc {
+				av := a[p*MR+i]
+				br := b[rows.off[p]+col+NR*blk:][:NR]
+				for j := range acc {
+					acc[j] += av * br[j]
+				}
+			}
+			copy(cr, acc[:])
+		}
+	}
+}
+
 // PackMR packs one MR-row micro-panel of a row-major matrix (the A operand
 // of GEMM): it interleaves 6 rows of kc elements,
 //

@@ -482,6 +482,57 @@ func TestSgemm6x16Rows(t *testing.T) {
 	})
 }
 
+// TestSgemm2x16Rows: the two-row kernel against float64 sums, with a
+// pointing into the middle of a 6-row panel, odd and even depths (the
+// even/odd chains), and guards around both C rows.
+func TestSgemm2x16Rows(t *testing.T) {
+	const guard = -7
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(7, 7))
+		for _, kc := range []int{1, 2, 3, 8, 27, 288} {
+			for nb := 1; nb <= 3; nb++ {
+				col := r.IntN(5)
+				b := randSlice(r, NR*nb+col+40)
+				off := make([]int, kc)
+				for p := range off {
+					off[p] = r.IntN(41)
+				}
+				off[kc-1] = 40 // reaches the end of b exactly
+				panel := randSlice(r, MR*kc)
+				a := panel[4:] // rows 4 and 5 of the panel
+				ldc := NR*nb + 3
+				c := make([]float32, 2*ldc+5)
+				for i := range c {
+					c[i] = guard
+				}
+				Sgemm2x16Rows(a, b, NewRows(off), col, nb, c, ldc)
+				for i, v := range c {
+					row, x := i/ldc, i%ldc
+					if row >= 2 || x >= NR*nb {
+						if v != guard {
+							t.Fatalf("kc %d nb %d: c[%d] = %v, want the guard", kc, nb, i, v)
+						}
+						continue
+					}
+					var want float64
+					for p := range kc {
+						want += float64(a[p*MR+row]) * float64(b[off[p]+col+x])
+					}
+					if math.Abs(float64(v)-want) > 1e-5*float64(kc+1) {
+						t.Fatalf("kc %d nb %d: c[%d][%d] = %v, want %v", kc, nb, row, x, v, want)
+					}
+				}
+			}
+		}
+		defer func() {
+			if recover() == nil {
+				t.Fatal("Sgemm2x16Rows accepted a C of one row")
+			}
+		}()
+		Sgemm2x16Rows(make([]float32, 6), make([]float32, 32), NewRows([]int{0}), 0, 1, make([]float32, 20), 16)
+	})
+}
+
 // BenchmarkSgemm6x16Rows: the row-table kernel on L1-resident data, 27
 // taps (a first layer), 7 tiles per call.
 func BenchmarkSgemm6x16Rows(b *testing.B) {

@@ -106,6 +106,12 @@ func packPanelNRRowsAVX2(kc int, dst, src *float32, off *int, col int)
 //go:noescape
 func packPanelNRColsAVX2(kc int, dst, src *float32, off *int, runs *int, nrun int)
 
+// sgemm2x16RowsAVX2: sgemm6x16RowsAVX2 for the two rows a[p*6+0], a[p*6+1]
+// of each k step: c[i·ldc + 16·blk + j] for i < 2.
+//
+//go:noescape
+func sgemm2x16RowsAVX2(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+
 // sgemm6x16RowsAVX2: for blk < nb: c[i·ldc + 16·blk + j] = Σ_{p<kc}
 // a[p·6+i]·b[off[p] + 16·blk + j] (i < 6, j < 16).
 //

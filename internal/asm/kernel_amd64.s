@@ -1048,3 +1048,97 @@ rows_store:
 rows_done:
 	VZEROUPPER
 	RET
+
+// ===========================================================================
+// func sgemm2x16RowsAVX2(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+//
+//	for blk < nb, i < 2, j < 16:
+//	    c[i*ldc + 16*blk + j] = Σ_{p<kc} a[p*6+i] * b[off[p] + 16*blk + j]
+//
+// Sgemm6x16Rows for two rows of a 6-row A panel (a points at the first of
+// them): the last panel of a matrix whose rows are not a multiple of 6
+// (32 output channels: 5 panels and 2 rows) costs a third of a full panel
+// instead of a whole one. Two rows give four accumulation chains per k
+// step, too few to hide the FMA latency, so even and odd k steps go to
+// separate accumulators (eight chains), summed before the store.
+// ===========================================================================
+#define E00 Y0 // row 0, columns 0-7, even k
+#define E01 Y1 // row 0, columns 8-15, even k
+#define E10 Y2 // row 1, even k
+#define E11 Y3
+#define O00 Y4 // odd k
+#define O01 Y5
+#define O10 Y6
+#define O11 Y7
+
+// R2STEP(OFF, AOFF, C00, C01, C10, C11): one k step into the given chains.
+#define R2STEP(OFF, AOFF, C00, C01, C10, C11) \
+	VMOVUPS      (BPTR)(OFF*4), B0;   \
+	VMOVUPS      32(BPTR)(OFF*4), B1; \
+	VBROADCASTSS AOFF(APTR), A0;      \
+	VBROADCASTSS AOFF+4(APTR), A1;    \
+	VFMADD231PS  B0, A0, C00;         \
+	VFMADD231PS  B1, A0, C01;         \
+	VFMADD231PS  B0, A1, C10;         \
+	VFMADD231PS  B1, A1, C11
+
+TEXT ·sgemm2x16RowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ a+8(FP), RA0
+	MOVQ b+16(FP), BPTR
+	MOVQ off+24(FP), ROFF0
+	MOVQ nb+32(FP), RNB
+	MOVQ c+40(FP), RCOL
+	MOVQ ldc+48(FP), LDC
+	SHLQ $2, LDC
+
+r2_tile:
+	TESTQ  RNB, RNB
+	JEQ    r2_done
+	MOVQ   kc+0(FP), KC
+	MOVQ   RA0, APTR
+	MOVQ   ROFF0, ROFF
+	VXORPS E00, E00, E00
+	VXORPS E01, E01, E01
+	VXORPS E10, E10, E10
+	VXORPS E11, E11, E11
+	VXORPS O00, O00, O00
+	VXORPS O01, O01, O01
+	VXORPS O10, O10, O10
+	VXORPS O11, O11, O11
+	CMPQ   KC, $2
+	JLT    r2_k1
+
+r2_k2:
+	MOVQ (ROFF), TMP  // off[p]
+	MOVQ 8(ROFF), R14 // off[p+1]
+	R2STEP(TMP, 0, E00, E01, E10, E11)
+	R2STEP(R14, 24, O00, O01, O10, O11)
+	ADDQ $48, APTR
+	ADDQ $16, ROFF
+	SUBQ $2, KC
+	CMPQ KC, $2
+	JGE  r2_k2
+
+r2_k1:
+	TESTQ KC, KC
+	JEQ   r2_store
+	MOVQ  (ROFF), TMP
+	R2STEP(TMP, 0, E00, E01, E10, E11)
+
+r2_store:
+	VADDPS  O00, E00, E00
+	VADDPS  O01, E01, E01
+	VADDPS  O10, E10, E10
+	VADDPS  O11, E11, E11
+	VMOVUPS E00, (RCOL)
+	VMOVUPS E01, 32(RCOL)
+	VMOVUPS E10, (RCOL)(LDC*1)
+	VMOVUPS E11, 32(RCOL)(LDC*1)
+	ADDQ    $64, BPTR         // next tile: 16 columns on
+	ADDQ    $64, RCOL
+	DECQ    RNB
+	JMP     r2_tile
+
+r2_done:
+	VZEROUPPER
+	RET

@@ -640,6 +640,14 @@ func rowsGEMM(pa *gemm.PackedA, b []float32, rows asm.Rows, col int, c []float32
 		a := pa.Panel(ir)
 		r := min(gemm.MR, m-ir*gemm.MR)
 		ct := c[ir*gemm.MR*ldc:]
+		if r%2 == 0 && r < gemm.MR {
+			// 2 or 4 rows left (32, 64, 128 output channels): two rows
+			// per call at a third of a full panel's cost.
+			for i := 0; i < r; i += 2 {
+				rowsGEMM2(a[i:], b, rows, col, ct[i*ldc:], ldc, n, sc)
+			}
+			continue
+		}
 		if r == gemm.MR && full > 0 {
 			asm.Sgemm6x16Rows(a, b, rows, col, full, ct, ldc)
 			if rem > 0 {
@@ -654,6 +662,20 @@ func rowsGEMM(pa *gemm.PackedA, b []float32, rows asm.Rows, col int, c []float32
 		for i := range r {
 			copy(ct[i*ldc:][:n], sc[i*ldS:])
 		}
+	}
+}
+
+// rowsGEMM2 is rowsGEMM for two rows of a packed A panel (a at the first
+// of them) into the two C rows at c.
+func rowsGEMM2(a, b []float32, rows asm.Rows, col int, c []float32, ldc, n int, sc []float32) {
+	full, rem := n/gemm.NR, n%gemm.NR
+	if full > 0 {
+		asm.Sgemm2x16Rows(a, b, rows, col, full, c, ldc)
+	}
+	if rem > 0 {
+		asm.Sgemm2x16Rows(a, b, rows, col+full*gemm.NR, 1, sc, gemm.NR)
+		copy(c[full*gemm.NR:][:rem], sc[:rem])
+		copy(c[ldc+full*gemm.NR:][:rem], sc[gemm.NR:][:rem])
 	}
 }
 
