@@ -33,6 +33,50 @@ func Sgemm6x16(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 	Sgemm6x16Generic(kc, a, b, c, ldc, alpha, beta)
 }
 
+// Sgemm2x16 is Sgemm6x16 for two rows of the packed A micro-panel: a
+// starts at the first of them (a[p*6] and a[p*6+1] are their k-th values),
+// and C has two rows:
+//
+//	s := Σ_{p<kc} a[p*6+i] * b[p*16+j]    (even and odd p summed separately, then added)
+//	c[i*ldc+j] = alpha*s                   if beta == 0 (c not read)
+//	c[i*ldc+j] = alpha*s + beta*c[i*ldc+j] otherwise
+//
+// for i < 2, j < 16: the last 2 or 4 rows of a matrix whose rows are not a
+// multiple of 6, at a third of a full panel's cost per two rows. It panics
+// if kc < 0, ldc < 16, len(a) < 6*(kc-1)+2 (kc > 0), len(b) < 16*kc or
+// len(c) < ldc+16.
+func Sgemm2x16(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+	if kc < 0 || ldc < NR || (kc > 0 && len(a) < MR*(kc-1)+2) || len(b) < NR*kc || len(c) < ldc+NR {
+		panic("asm: Sgemm2x16: bad arguments")
+	}
+	if useAsm.Load() {
+		sgemm2x16AVX2(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta)
+		return
+	}
+	for i := range 2 {
+		var even, odd [NR]float32
+		for p := range kc {
+			av, br := a[p*MR+i], b[p*NR:][:NR]
+			acc := &even
+			if p%2 == 1 {
+				acc = &odd
+			}
+			for j := range acc {
+				acc[j] += av * br[j]
+			}
+		}
+		cr := c[i*ldc:][:NR]
+		for j := range cr {
+			s := even[j] + odd[j]
+			if beta == 0 {
+				cr[j] = alpha * s
+			} else {
+				cr[j] = alpha*s + beta*cr[j]
+			}
+		}
+	}
+}
+
 // Sgemm6x8 is the narrow micro-kernel for a last column panel at most 8
 // wide. With a a packed A micro-panel (kc x 6) and b holding kc rows of at
 // least 8 floats with row stride ldb (a packed 16-wide B micro-panel has

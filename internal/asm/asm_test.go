@@ -358,6 +358,63 @@ func TestPackMR(t *testing.T) {
 	})
 }
 
+// TestSgemm2x16: the two-row packed kernel against float64 sums for depths
+// around the two-step loop, alpha/beta (beta = 0 must not read C, here
+// NaN), a starting mid-panel, and guards around the two C rows.
+func TestSgemm2x16(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 13))
+	for _, kc := range []int{0, 1, 2, 3, 8, 31, 192} {
+		for _, ldc := range []int{16, 21} {
+			for _, ab := range [][2]float32{{1, 0}, {1, 1}, {-0.5, 2}} {
+				alpha, beta := ab[0], ab[1]
+				panel := randSlice(r, 6*kc+4)
+				a := panel[2:] // rows 2 and 3 of each k step
+				b := randSlice(r, 16*kc)
+				c0 := randSlice(r, 2*ldc+5)
+				if beta == 0 {
+					for i := 0; i < 2; i++ {
+						for j := range 16 {
+							c0[i*ldc+j] = float32(math.NaN())
+						}
+					}
+				}
+				for _, useA := range []bool{false, true} {
+					if useA && !HasAVX2FMA {
+						continue
+					}
+					prev := SetUseAsm(useA)
+					got := append([]float32(nil), c0...)
+					Sgemm2x16(kc, a, b, got, ldc, alpha, beta)
+					SetUseAsm(prev)
+					for idx := range got {
+						i, j := idx/ldc, idx%ldc
+						if i >= 2 || j >= 16 {
+							if math.Float32bits(got[idx]) != math.Float32bits(c0[idx]) {
+								t.Fatalf("kc=%d ldc=%d asm=%v: wrote outside the tile at %d", kc, ldc, useA, idx)
+							}
+							continue
+						}
+						var s, mag float64
+						for p := range kc {
+							v := float64(a[p*6+i]) * float64(b[p*16+j])
+							s += v
+							mag += math.Abs(v)
+						}
+						ref, m := float64(alpha)*s, math.Abs(float64(alpha))*mag
+						if beta != 0 {
+							ref += float64(beta) * float64(c0[idx])
+							m += math.Abs(float64(beta) * float64(c0[idx]))
+						}
+						if d := math.Abs(float64(got[idx]) - ref); !(d <= tol(kc, m)) {
+							t.Fatalf("kc=%d ldc=%d asm=%v (%d,%d): got %v want %v", kc, ldc, useA, i, j, got[idx], ref)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestSgemm6x8(t *testing.T) {
 	r := rand.New(rand.NewPCG(12, 12))
 	for _, kc := range []int{0, 1, 2, 3, 4, 5, 8, 31, 256, 257} {

@@ -106,6 +106,12 @@ func packPanelNRRowsAVX2(kc int, dst, src *float32, off *int, col int)
 //go:noescape
 func packPanelNRColsAVX2(kc int, dst, src *float32, off *int, runs *int, nrun int)
 
+// sgemm2x16AVX2: sgemm6x16AVX2 for the two rows a[p*6+0], a[p*6+1] of each
+// k step (even and odd k summed separately): c rows 0 and 1.
+//
+//go:noescape
+func sgemm2x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
 // sgemm2x16RowsAVX2: sgemm6x16RowsAVX2 for the two rows a[p*6+0], a[p*6+1]
 // of each k step: c[i·ldc + 16·blk + j] for i < 2.
 //

@@ -1142,3 +1142,82 @@ r2_store:
 r2_done:
 	VZEROUPPER
 	RET
+
+// ===========================================================================
+// func sgemm2x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+//
+//	s[i][j] = Σ_{p<kc} a[p*6+i] * b[p*16+j]   i < 2, j < 16 (even and odd p summed separately, then added)
+//	c[i*ldc+j] = alpha*s[i][j] (+ beta*c[i*ldc+j] unless beta == ±0)
+//
+// sgemm6x16AVX2 for two rows of a packed 6-row A panel (a points at the
+// first of them) and a packed B micro-panel: the last 2 or 4 rows of a
+// matrix whose rows are not a multiple of 6, at a third of a full panel's
+// cost per two rows. The chains are those of sgemm2x16RowsAVX2.
+// ===========================================================================
+
+// P2STEP(AOFF, BOFF, C00, C01, C10, C11): one k step into the given chains.
+#define P2STEP(AOFF, BOFF, C00, C01, C10, C11) \
+	VMOVUPS      BOFF(BPTR), B0;    \
+	VMOVUPS      BOFF+32(BPTR), B1; \
+	VBROADCASTSS AOFF(APTR), A0;    \
+	VBROADCASTSS AOFF+4(APTR), A1;  \
+	VFMADD231PS  B0, A0, C00;       \
+	VFMADD231PS  B1, A0, C01;       \
+	VFMADD231PS  B0, A1, C10;       \
+	VFMADD231PS  B1, A1, C11
+
+TEXT ·sgemm2x16AVX2(SB), NOSPLIT, $0-48
+	MOVQ   kc+0(FP), KC
+	MOVQ   a+8(FP), APTR
+	MOVQ   b+16(FP), BPTR
+	MOVQ   c+24(FP), CPTR
+	MOVQ   ldc+32(FP), LDC
+	SHLQ   $2, LDC
+	VXORPS E00, E00, E00
+	VXORPS E01, E01, E01
+	VXORPS E10, E10, E10
+	VXORPS E11, E11, E11
+	VXORPS O00, O00, O00
+	VXORPS O01, O01, O01
+	VXORPS O10, O10, O10
+	VXORPS O11, O11, O11
+	CMPQ   KC, $2
+	JLT    p2_k1
+
+p2_k2:
+	P2STEP(0, 0, E00, E01, E10, E11)
+	P2STEP(24, 64, O00, O01, O10, O11)
+	ADDQ $48, APTR  // a += 2*6 floats
+	ADDQ $128, BPTR // b += 2*16 floats
+	SUBQ $2, KC
+	CMPQ KC, $2
+	JGE  p2_k2
+
+p2_k1:
+	TESTQ KC, KC
+	JEQ   p2_sum
+	P2STEP(0, 0, E00, E01, E10, E11)
+
+p2_sum:
+	VADDPS O00, E00, E00
+	VADDPS O01, E01, E01
+	VADDPS O10, E10, E10
+	VADDPS O11, E11, E11
+
+	// c = alpha*s (+ beta*c unless beta == ±0); the STORE_* macros use
+	// ALPHA/BETA/T0/T1 = Y12–Y15, free now.
+	VBROADCASTSS alpha+40(FP), ALPHA
+	MOVL         beta+44(FP), AX
+	ANDL         $0x7fffffff, AX
+	JEQ          p2_beta_zero
+	VBROADCASTSS beta+44(FP), BETA
+	STORE_BETA(E00, E01)
+	STORE_BETA(E10, E11)
+	VZEROUPPER
+	RET
+
+p2_beta_zero:
+	STORE_ZERO(E00, E01)
+	STORE_ZERO(E10, E11)
+	VZEROUPPER
+	RET

@@ -106,6 +106,10 @@ func packPanelNRColsAVX2(kc int, dst, src *float32, off *int, runs *int, nrun in
 	panic("asm: packPanelNRColsAVX2 without assembly")
 }
 
+func sgemm2x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
+	panic("asm: sgemm2x16AVX2 without assembly")
+}
+
 func sgemm2x16RowsAVX2(kc int, a, b *float32, off *int, nb int, c *float32, ldc int) {
 	panic("asm: sgemm2x16RowsAVX2 without assembly")
 }

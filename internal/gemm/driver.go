@@ -308,6 +308,15 @@ func tileColumn(ws *workspace, m int, ablk, bp []float32, kcb, ir0, ir1, col, nr
 			mergeTile(c[row*ldc+col:], ldc, ws.tile[:], mr, nr, beta)
 		case mr == MR && nr == NR:
 			asm.Sgemm6x16Prefetch(kcb, ap, bp, c[row*ldc+col:], ldc, alpha, beta, pf, pfld)
+		case mr%2 == 0 && nr == NR:
+			// 2 or 4 rows left (M = 32, 64, 128, …): two rows per call at
+			// a third of a full panel's cost. (A part made of this panel
+			// alone skips pf's prefetch: the kernel has none, and the
+			// choice must not depend on pf, or B given as rows and as a
+			// matrix would round differently.)
+			for i := 0; i < mr; i += 2 {
+				asm.Sgemm2x16(kcb, ap[i:], bp, c[(row+i)*ldc+col:], ldc, alpha, beta)
+			}
 		default:
 			asm.Sgemm6x16Prefetch(kcb, ap, bp, ws.tile[:], NR, alpha, 0, pf, pfld)
 			mergeTile(c[row*ldc+col:], ldc, ws.tile[:], mr, nr, beta)
