@@ -845,8 +845,15 @@ func (k *Im2col) backwardPadded(part, lo, hi int) {
 				src := runs.Start(t)
 				row := col[t*nn:][:nn]
 				copy(row, xp[src:src+nn])
+				// wp − OW values per row (KW − 1 for a "same" convolution):
+				// plain stores, not clear (or the range-loop idiom the
+				// compiler turns into it), whose runtime call costs more
+				// than the stores (memclr was 3.5 % of G1's training
+				// profile).
 				for r := range nr {
-					clear(row[r*wp+g.OW : (r+1)*wp])
+					for j := r*wp + g.OW; j < (r+1)*wp; j++ {
+						row[j] = 0
+					}
 				}
 			}
 			k.dwGemm(part, th, dyp[k.dypLead+o0*wp:], k.dypLen, col, nn, nn, acc[gi*k.mg*k.kk:])
