@@ -288,7 +288,7 @@ func TestChanKernels(t *testing.T) {
 
 func TestShuffle(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
-	for _, g := range []geom.Shuffle{{N: 2, C: 6, H: 3, W: 5, G: 2}, {N: 1, C: 240, H: 28, W: 28, G: 3}, {N: 3, C: 9, H: 1, W: 1, G: 9}} {
+	for _, g := range []geom.Shuffle{{N: 2, C: 6, H: 3, W: 5, G: 2}, {N: 1, C: 240, H: 28, W: 28, G: 3}, {N: 3, C: 240, H: 28, W: 28, G: 3}, {N: 3, C: 9, H: 1, W: 1, G: 9}} {
 		x := random(r, g.Len())
 		want := make([]float32, g.Len())
 		ref.ShuffleForward(g, x, want)
