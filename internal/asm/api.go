@@ -308,6 +308,38 @@ func PackPanelNRRows(kc int, dst, src []float32, rows Rows, p0, col int) {
 	}
 }
 
+// PackPanelNRTransRows is PackPanelNRTrans with the 16 source rows taken
+// from a row table: it packs rows [j0, j0+16) of rows, transposed, from
+// column p0 on:
+//
+//	for p := 0; p < kc; p++ {
+//		for j := 0; j < 16; j++ {
+//			dst[p*16+j] = src[rows.Start(j0+j)+p0+p]
+//		}
+//	}
+//
+// It is the B panel of a weight-gradient GEMM whose im2col rows are runs
+// of the padded input (read in place, not copied). It panics unless the
+// arguments fit.
+func PackPanelNRTransRows(kc int, dst, src []float32, rows Rows, j0, p0 int) {
+	if kc <= 0 {
+		return
+	}
+	if j0 < 0 || j0+NR > rows.Len() || len(dst) < NR*kc || !rows.Within(p0, kc, len(src)) {
+		panic("asm: PackPanelNRTransRows: bad arguments")
+	}
+	if useAsm.Load() {
+		packPanelNRTransRowsAVX2(kc, &dst[0], unsafe.SliceData(src), &rows.off[j0], p0)
+		return
+	}
+	for j := range NR {
+		o := rows.off[j0+j] + p0
+		for p, v := range src[o : o+kc] {
+			dst[p*NR+j] = v
+		}
+	}
+}
+
 // Cols is a column map of an indirect B operand: column j of every row of
 // a Rows table is Off(j) values past the row's start. With a convolution's
 // phase planes as the rows' slice, it lists the output positions of whole

@@ -621,3 +621,41 @@ func BenchmarkDot3x4(b *testing.B) {
 	}
 	b.ReportMetric(float64(2*12*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// TestPackPanelNRTransRows: the transposing row-table packer against its
+// definition, for depths around the 8-column transposes, rows out of
+// order and overlapping, a source ending exactly at the last value read.
+func TestPackPanelNRTransRows(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(14, 14))
+		for _, kc := range []int{1, 7, 8, 9, 16, 37} {
+			for _, p0 := range []int{0, 3} {
+				off := make([]int, 20)
+				for j := range off {
+					off[j] = r.IntN(50)
+				}
+				off[17] = 50 // the greatest start: the source ends at its last value
+				src := randSlice(r, 50+p0+kc)
+				dst := make([]float32, NR*kc+1)
+				dst[NR*kc] = -7
+				PackPanelNRTransRows(kc, dst[:NR*kc], src, NewRows(off), 2, p0)
+				for p := range kc {
+					for j := range NR {
+						if got, want := dst[p*NR+j], src[off[2+j]+p0+p]; got != want {
+							t.Fatalf("kc %d p0 %d: dst[%d][%d] = %v, want %v", kc, p0, p, j, got, want)
+						}
+					}
+				}
+				if dst[NR*kc] != -7 {
+					t.Fatalf("kc %d: wrote past the panel", kc)
+				}
+			}
+		}
+		defer func() {
+			if recover() == nil {
+				t.Fatal("PackPanelNRTransRows accepted rows past the table")
+			}
+		}()
+		PackPanelNRTransRows(1, make([]float32, 16), make([]float32, 100), NewRows(make([]int, 17)), 2, 0)
+	})
+}

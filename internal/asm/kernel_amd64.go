@@ -106,6 +106,11 @@ func packPanelNRRowsAVX2(kc int, dst, src *float32, off *int, col int)
 //go:noescape
 func packPanelNRColsAVX2(kc int, dst, src *float32, off *int, runs *int, nrun int)
 
+// packPanelNRTransRowsAVX2: for p < kc, j < 16: dst[p·16+j] = src[off[j]+p0+p].
+//
+//go:noescape
+func packPanelNRTransRowsAVX2(kc int, dst, src *float32, off *int, p0 int)
+
 // sgemm2x16AVX2: sgemm6x16AVX2 for the two rows a[p*6+0], a[p*6+1] of each
 // k step (even and odd k summed separately): c rows 0 and 1.
 //

@@ -1221,3 +1221,123 @@ p2_beta_zero:
 	STORE_ZERO(E10, E11)
 	VZEROUPPER
 	RET
+
+// ===========================================================================
+// func packPanelNRTransRowsAVX2(kc int, dst, src *float32, off *int, p0 int)
+//
+//	for p := 0; p < kc; p++ {
+//		for j := 0; j < 16; j++ { dst[p*16+j] = src[off[j]+p0+p] }
+//	}
+//
+// packPanelNRTransAVX2 with the 16 source rows given by a row table (the
+// transposed B of an indirect weight-gradient GEMM: row j is a tap's run
+// in the padded input): eight columns at a time as two 8x8 transposes,
+// each row's address taken from the table; the kc%8 tail one value at a
+// time.
+// ===========================================================================
+#define TPP  SI  // &src[p]
+#define TTAB R8  // the row table
+#define TTMP AX
+
+// TLOAD(J, Y): Y = the 8 values of row J from p on.
+#define TLOAD(J, Y) \
+	MOVQ    ((J)*8)(TTAB), TTMP; \
+	VMOVUPS (TPP)(TTMP*4), Y
+
+// TRANSPOSE8ROWS(J0, OFF): rows J0..J0+7 of the table, columns p..p+7,
+// transposed to dst[(p+q)*16 + OFF/4 + 0..7] (the shuffles of TRANSPOSE8).
+#define TRANSPOSE8ROWS(J0, OFF) \
+	TLOAD(J0+0, Y0);                     \
+	TLOAD(J0+1, Y1);                     \
+	TLOAD(J0+2, Y2);                     \
+	TLOAD(J0+3, Y3);                     \
+	TLOAD(J0+4, Y4);                     \
+	TLOAD(J0+5, Y5);                     \
+	TLOAD(J0+6, Y6);                     \
+	TLOAD(J0+7, Y7);                     \
+	VUNPCKLPS  Y1, Y0, Y8;               \
+	VUNPCKHPS  Y1, Y0, Y9;               \
+	VUNPCKLPS  Y3, Y2, Y10;              \
+	VUNPCKHPS  Y3, Y2, Y11;              \
+	VUNPCKLPS  Y5, Y4, Y12;              \
+	VUNPCKHPS  Y5, Y4, Y13;              \
+	VUNPCKLPS  Y7, Y6, Y14;              \
+	VUNPCKHPS  Y7, Y6, Y15;              \
+	VSHUFPS    $0x44, Y10, Y8, Y0;       \
+	VSHUFPS    $0xEE, Y10, Y8, Y1;       \
+	VSHUFPS    $0x44, Y11, Y9, Y2;       \
+	VSHUFPS    $0xEE, Y11, Y9, Y3;       \
+	VSHUFPS    $0x44, Y14, Y12, Y4;      \
+	VSHUFPS    $0xEE, Y14, Y12, Y5;      \
+	VSHUFPS    $0x44, Y15, Y13, Y6;      \
+	VSHUFPS    $0xEE, Y15, Y13, Y7;      \
+	VPERM2F128 $0x20, Y4, Y0, Y8;        \
+	VPERM2F128 $0x20, Y5, Y1, Y9;        \
+	VPERM2F128 $0x20, Y6, Y2, Y10;       \
+	VPERM2F128 $0x20, Y7, Y3, Y11;       \
+	VPERM2F128 $0x31, Y4, Y0, Y12;       \
+	VPERM2F128 $0x31, Y5, Y1, Y13;       \
+	VPERM2F128 $0x31, Y6, Y2, Y14;       \
+	VPERM2F128 $0x31, Y7, Y3, Y15;       \
+	VMOVUPS    Y8, (OFF+0*64)(YP);       \
+	VMOVUPS    Y9, (OFF+1*64)(YP);       \
+	VMOVUPS    Y10, (OFF+2*64)(YP);      \
+	VMOVUPS    Y11, (OFF+3*64)(YP);      \
+	VMOVUPS    Y12, (OFF+4*64)(YP);      \
+	VMOVUPS    Y13, (OFF+5*64)(YP);      \
+	VMOVUPS    Y14, (OFF+6*64)(YP);      \
+	VMOVUPS    Y15, (OFF+7*64)(YP)
+
+// TCOPY1(J): dst[p*16+J] = row J at p.
+#define TCOPY1(J) \
+	MOVQ ((J)*8)(TTAB), TTMP;   \
+	MOVL (TPP)(TTMP*4), R9;     \
+	MOVL R9, ((J)*4)(YP)
+
+TEXT ·packPanelNRTransRowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ kc+0(FP), N
+	MOVQ dst+8(FP), YP
+	MOVQ src+16(FP), TPP
+	MOVQ off+24(FP), TTAB
+	MOVQ p0+32(FP), TTMP
+	LEAQ (TPP)(TTMP*4), TPP // &src[p0]
+
+ptr_loop8:
+	CMPQ N, $8
+	JLT  ptr_tail
+	TRANSPOSE8ROWS(0, 0)  // rows 0-7  -> dst[(p+q)*16 + 0..7]
+	TRANSPOSE8ROWS(8, 32) // rows 8-15 -> dst[(p+q)*16 + 8..15]
+	ADDQ $32, TPP         // p += 8
+	ADDQ $512, YP         // dst += 8*16 floats
+	SUBQ $8, N
+	JMP  ptr_loop8
+
+ptr_tail:
+	TESTQ N, N
+	JEQ   ptr_done
+
+ptr_loop1:
+	TCOPY1(0)
+	TCOPY1(1)
+	TCOPY1(2)
+	TCOPY1(3)
+	TCOPY1(4)
+	TCOPY1(5)
+	TCOPY1(6)
+	TCOPY1(7)
+	TCOPY1(8)
+	TCOPY1(9)
+	TCOPY1(10)
+	TCOPY1(11)
+	TCOPY1(12)
+	TCOPY1(13)
+	TCOPY1(14)
+	TCOPY1(15)
+	ADDQ $4, TPP
+	ADDQ $64, YP
+	DECQ N
+	JNE  ptr_loop1
+
+ptr_done:
+	VZEROUPPER
+	RET

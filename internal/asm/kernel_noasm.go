@@ -106,6 +106,10 @@ func packPanelNRColsAVX2(kc int, dst, src *float32, off *int, runs *int, nrun in
 	panic("asm: packPanelNRColsAVX2 without assembly")
 }
 
+func packPanelNRTransRowsAVX2(kc int, dst, src *float32, off *int, p0 int) {
+	panic("asm: packPanelNRTransRowsAVX2 without assembly")
+}
+
 func sgemm2x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
 	panic("asm: sgemm2x16AVX2 without assembly")
 }

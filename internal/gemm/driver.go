@@ -261,6 +261,10 @@ func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOpe
 		}
 		bp := panel[:kcb*NR]
 		switch {
+		case bo.indirect && transB && nr == NR:
+			asm.PackPanelNRTransRows(kcb, bp, b, bo.rows, col, pc)
+		case bo.indirect && transB:
+			packBPanelTransRows(bp, b, bo.rows, pc, kcb, col, nr)
 		case bo.mapped && nr == NR:
 			asm.PackPanelNRCols(kcb, panel, b, bo.rows, pc, bo.cols, col)
 		case bo.mapped:

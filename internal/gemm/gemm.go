@@ -178,7 +178,18 @@ func SgemmPackedACols(threads int, pa *PackedA, n int, alpha float32, b []float3
 	multiplyPacked(threads, pa, bOperand{data: b, rows: rows, cols: cols, indirect: true, mapped: true}, n, alpha, beta, c, ldc)
 }
 
-// multiplyPacked is SgemmPackedA, SgemmPackedARows and SgemmPackedACols: argument checks,
+// SgemmPackedATransRows computes C = alpha·A·Bᵀ + beta·C with A pre-packed
+// by PackA (m = pa.M(), k = pa.K()) and the n rows of B (k values each)
+// given by a row table: op(B)[p][j] = b[rows.Start(j) + p]. It is the
+// weight gradient dY·colᵀ with col's rows read in place from the padded
+// input (a tap's run each) instead of an im2col copy. It panics unless
+// rows has n rows of k values inside b. The result is bit-identical to
+// SgemmPackedA with transB on the gathered B.
+func SgemmPackedATransRows(threads int, pa *PackedA, n int, alpha float32, b []float32, rows asm.Rows, beta float32, c []float32, ldc int) {
+	multiplyPacked(threads, pa, bOperand{data: b, rows: rows, indirect: true, trans: true}, n, alpha, beta, c, ldc)
+}
+
+// multiplyPacked is SgemmPackedA and its row-table forms: argument checks,
 // the trivial cases, then multiply.
 func multiplyPacked(threads int, pa *PackedA, b bOperand, n int, alpha, beta float32, c []float32, ldc int) {
 	m, k := pa.m, pa.k
@@ -199,7 +210,8 @@ func multiplyPacked(threads int, pa *PackedA, b bOperand, n int, alpha, beta flo
 
 // bOperand is the B operand of a multiplication: a dense matrix (data,
 // leading dimension ld, transposed when trans) or, when indirect, a row
-// table into data, with a column map when mapped.
+// table into data — the rows of op(B), with a column map when mapped, or
+// with trans the rows of B (the columns of op(B)).
 type bOperand struct {
 	data     []float32
 	ld       int
@@ -215,6 +227,10 @@ func (b bOperand) check(k, n int) {
 	switch {
 	case !b.indirect:
 		checkMat("B", b.trans, k, n, b.data, b.ld)
+	case b.trans:
+		if b.rows.Len() != n || (k > 0 && !b.rows.Within(0, k, len(b.data))) {
+			panic("gemm: row table of B does not fit")
+		}
 	case b.rows.Len() != k:
 		panic("gemm: row table of B does not fit")
 	case b.mapped && !b.cols.Fit(b.rows, n, len(b.data)):

@@ -541,3 +541,47 @@ func TestSgemmPackedACols(t *testing.T) {
 		SgemmPackedACols(1, pa, 8, 1, make([]float32, 20), asm.NewRows([]int{0, 3}), cols, 0, make([]float32, 16), 8)
 	})
 }
+
+// TestSgemmPackedATransRows: C = A·Bᵀ with B's rows from a row table is
+// bit-identical to SgemmPackedA with transB on the gathered B, for
+// overlapping, out-of-order rows, partial column panels, several depth
+// blocks and thread counts, under both blockings.
+func TestSgemmPackedATransRows(t *testing.T) {
+	defer func(kc, mf int) { kcMax, minFlopsPerThread = kc, mf }(kcMax, minFlopsPerThread)
+	forImpls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(11, 11))
+		for i := range 60 {
+			kcMax, minFlopsPerThread = []int{256, 8}[i%2], []int{2 << 20, 1}[i/2%2]
+			m, n, k := 1+r.IntN(40), 1+r.IntN(90), 1+r.IntN(50)
+			src := randMat(r, 1, k+3*n+5, k+3*n+5)
+			off := make([]int, n)
+			for j := range off {
+				off[j] = r.IntN(len(src) - k + 1)
+			}
+			gathered := make([]float32, n*k) // B, n × k
+			for j, o := range off {
+				copy(gathered[j*k:(j+1)*k], src[o:o+k])
+			}
+			a := randMat(r, m, k, k)
+			pa := PackA(false, m, k, a, k)
+			c0 := randMat(r, m, n, n)
+			want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
+			ab := alphaBetas[i%len(alphaBetas)]
+			threads := 1 + i%3
+			SgemmPackedA(threads, pa, true, n, ab[0], gathered, k, ab[1], want, n)
+			SgemmPackedATransRows(threads, pa, n, ab[0], src, asm.NewRows(off), ab[1], got, n)
+			for j := range got {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("case %d (m %d n %d k %d threads %d): element %d = %v, want %v", i, m, n, k, threads, j, got[j], want[j])
+				}
+			}
+		}
+		defer func() {
+			if recover() == nil {
+				t.Fatal("SgemmPackedATransRows accepted a row past the end of b")
+			}
+		}()
+		pa := PackA(false, 2, 8, make([]float32, 16), 8)
+		SgemmPackedATransRows(1, pa, 2, 1, make([]float32, 10), asm.NewRows([]int{0, 3}), 0, make([]float32, 4), 2)
+	})
+}

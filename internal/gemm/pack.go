@@ -240,3 +240,18 @@ func packBPanelCols(d, b []float32, rows asm.Rows, cols asm.Cols, pc, kcb, col, 
 		clear(row[w:])
 	}
 }
+
+// packBPanelTransRows packs one micro-panel, w ≤ NR columns wide, of a B
+// whose columns are rows of a table: d[p*NR+j] = b[rows.Start(col+j)+pc+p],
+// zero padded to NR columns.
+func packBPanelTransRows(d, b []float32, rows asm.Rows, pc, kcb, col, w int) {
+	for j := range w {
+		o := rows.Start(col+j) + pc
+		for p, v := range b[o : o+kcb] {
+			d[p*NR+j] = v
+		}
+	}
+	for p := range kcb {
+		clear(d[p*NR+w : p*NR+NR])
+	}
+}

@@ -80,6 +80,14 @@ func (c *gemmConv) dwGemm(part, threads int, dy []float32, ldy int, b []float32,
 	gemm.SgemmPackedA(threads, pa, true, c.kk, 1, b, ldb, 1, acc, c.kk)
 }
 
+// dwGemmRows is dwGemm with col's rows read in place through a row table
+// (depth values from each start in b) instead of copied.
+func (c *gemmConv) dwGemmRows(part, threads int, dy []float32, ldy int, b []float32, rows asm.Rows, depth int, acc []float32) {
+	pa := c.dwPA[part]
+	pa.Pack(false, c.mg, depth, dy, ldy)
+	gemm.SgemmPackedATransRows(threads, pa, c.kk, 1, b, rows, 1, acc, c.kk)
+}
+
 // outer reports whether items work items are enough to keep every thread
 // busy with single-threaded GEMMs.
 func (c *gemmConv) outer(items int) bool { return c.team.Threads() == 1 || items >= c.team.Threads() }
@@ -455,6 +463,7 @@ type Im2col struct {
 	dxRows      asm.Rows    // the dY rows shifted by each tap: B of the input gradient
 	wDX         []float32   // the weights of one group regrouped by input channel
 	paDX        []*gemm.PackedA
+	dwExact     bool // the padded weight gradient copies col with its garbage columns zeroed (see Backward)
 	bwdFn       func(part, lo, hi int)
 
 	phased // whole images in the phase-split padded domain (phased.go)
@@ -756,6 +765,15 @@ func (k *Im2col) Backward(x, w, dy, dx, dw, db []float32) {
 			ng = k.items()
 		}
 		k.accumulateDW(ng, k.bwdFn, dw)
+		if k.padded && dw != nil && !allFinite(dw) {
+			// The fast weight gradient multiplied dY's zero garbage
+			// columns by input values, and 0·Inf is NaN: a non-finite
+			// input may have spoiled a finite result. Redo dW with the
+			// garbage columns zeroed (dX is done).
+			k.dx, k.dwExact = nil, true
+			k.accumulateDW(ng, k.bwdFn, dw)
+			k.dwExact = false
+		}
 		dx, dw = nil, nil // done
 	}
 	if dx != nil {
@@ -841,6 +859,13 @@ func (k *Im2col) backwardPadded(part, lo, hi int) {
 			nr := min(k.rowsC, g.OH-o0)
 			nn := nr * wp
 			runs := k.fillChunk(xp, k.xg(k.x, n, gi), o0, nr)
+			if !k.dwExact {
+				// col's rows are the taps' runs of xp, garbage columns and
+				// all: dY's zeros there add nothing while the input is
+				// finite (Backward checks dW and redoes it exactly if not).
+				k.dwGemmRows(part, th, dyp[k.dypLead+o0*wp:], k.dypLen, xp, runs, nn, acc[gi*k.mg*k.kk:])
+				continue
+			}
 			for t := range k.kk {
 				src := runs.Start(t)
 				row := col[t*nn:][:nn]
@@ -1161,4 +1186,14 @@ func col2im(g geom.Conv, col []float32, ld int, dx []float32, p0, pn int, de boo
 			}
 		}
 	}
+}
+
+// allFinite reports whether no value of v is NaN or ±Inf.
+func allFinite(v []float32) bool {
+	for _, f := range v {
+		if f-f != 0 { // NaN − NaN and Inf − Inf are NaN
+			return false
+		}
+	}
+	return true
 }

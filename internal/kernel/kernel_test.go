@@ -351,3 +351,40 @@ func TestDivHelpers(t *testing.T) {
 		}
 	}
 }
+
+// TestPaddedDWNonFinite: the padded-width weight gradient reads col's
+// garbage columns in place (multiplied by dY's zeros), so an Inf or NaN in
+// the input's columns next to the right padding would make dW NaN where
+// the true sum never reads it; Backward must notice and redo dW exactly.
+// Each special value sits in one column at the edges, where the garbage
+// columns of the taps that do not read it pick it up.
+func TestPaddedDWNonFinite(t *testing.T) {
+	g := geom.Conv{N: 2, C: 2, H: 17, W: 20, M: 3, KH: 3, KW: 3, SH: 1, SW: 1,
+		PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: 1, OH: 17, OW: 20}
+	r := rand.New(rand.NewPCG(15, 15))
+	for _, special := range []float32{float32(math.Inf(1)), float32(math.NaN())} {
+		for _, col := range []int{0, 1, g.W - 2, g.W - 1} {
+			x, w, dy := make([]float32, g.InLen()), make([]float32, g.WeightLen()), make([]float32, g.OutLen())
+			for _, s := range [][]float32{x, w, dy} {
+				for i := range s {
+					s[i] = float32(r.NormFloat64())
+				}
+			}
+			x[(1*g.C+1)*g.H*g.W+4*g.W+col] = special // image 1, channel 1, row 4
+			k := NewIm2col(g, 2)
+			if !k.padded {
+				t.Fatal("not the padded-width mode")
+			}
+			dw := make([]float32, g.WeightLen())
+			k.Backward(x, w, dy, nil, dw, nil)
+			want := make([]float64, g.WeightLen())
+			ref.ConvBackward(g, f64(x), f64(w), f64(dy), nil, want, nil)
+			for i, v := range dw {
+				wv := want[i]
+				if math.IsNaN(float64(v)) != math.IsNaN(wv) || math.IsInf(float64(v), 0) != math.IsInf(wv, 0) {
+					t.Fatalf("special %v in column %d: dW[%d] = %v, want %v", special, col, i, v, wv)
+				}
+			}
+		}
+	}
+}
