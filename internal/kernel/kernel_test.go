@@ -141,6 +141,11 @@ func convCases() []geom.Conv {
 		// Group pointwise with fewer (image, group) GEMMs than a multiple of
 		// the threads: the forward cuts them into column chunks.
 		mk(1, 4, 11, 12, 6, 1, 1, 0, 1, 2),
+		// The padded-width forward without packing (≤ 32 outputs per group)
+		// on long reductions (153 and 288 taps) with 2-row last panels
+		// (8 and 32 outputs per group: asm.Sgemm2x16Rows).
+		mk(1, 17, 20, 21, 8, 3, 1, 1, 1, 1),
+		mk(2, 64, 17, 18, 64, 3, 1, 1, 1, 2),
 	}
 	// Depthwise: sizes around the 8/32-wide blocks of the row kernels.
 	for _, c := range []struct{ n, c, h, w, mult, k, s, p, d int }{
