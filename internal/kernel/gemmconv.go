@@ -872,9 +872,8 @@ func (k *Im2col) backwardPadded(part, lo, hi int) {
 				copy(row, xp[src:src+nn])
 				// wp − OW values per row (KW − 1 for a "same" convolution):
 				// plain stores, not clear (or the range-loop idiom the
-				// compiler turns into it), whose runtime call costs more
-				// than the stores (memclr was 3.5 % of G1's training
-				// profile).
+				// compiler turns into it), whose runtime call per row costs
+				// more than the stores.
 				for r := range nr {
 					for j := r*wp + g.OW; j < (r+1)*wp; j++ {
 						row[j] = 0
