@@ -391,11 +391,16 @@ func (c Cols) Len() int { return len(c.off) }
 // Off returns the offset of column j.
 func (c Cols) Off(j int) int { return c.off[j] }
 
+// Reach returns the length a slice must have for every row of r to hold
+// all its columns as PackPanelNRCols reads them (its vector moves go up to
+// NR − 1 values past the greatest offset).
+func (c Cols) Reach(r Rows) int { return r.hi + c.hi }
+
 // Fit reports whether columns [0, n) of every row of r, as PackPanelNRCols
 // and a column-by-column copy read them, lie inside a slice of length
 // size.
 func (c Cols) Fit(r Rows, n, size int) bool {
-	return n <= len(c.off) && (n == 0 || r.Len() == 0 || r.Within(c.lo, c.hi-c.lo, size))
+	return n <= len(c.off) && (n == 0 || r.Len() == 0 || (r.lo+c.lo >= 0 && c.Reach(r) <= size))
 }
 
 // PackPanelNRCols is PackPanelNRRows with a column map: it packs the
@@ -457,11 +462,17 @@ func Sgemm6x16Rows(a, b []float32, rows Rows, col, nb int, c []float32, ldc int)
 		sgemm6x16RowsAVX2(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc)
 		return
 	}
+	rowsGeneric(MR, a, b, rows, col, nb, c, ldc)
+}
+
+// rowsGeneric is the Go twin of the row-table kernels: the first r rows of
+// Sgemm6x16Rows's tiles.
+func rowsGeneric(r int, a, b []float32, rows Rows, col, nb int, c []float32, ldc int) {
 	for blk := range nb {
-		for i := range MR {
+		for i := range r {
 			cr := c[i*ldc+NR*blk:][:NR]
 			var acc [NR]float32
-			for p := range kc {
+			for p := range rows.Len() {
 				av := a[p*MR+i]
 				br := b[rows.off[p]+col+NR*blk:][:NR]
 				for j := range acc {
@@ -495,20 +506,7 @@ func Sgemm2x16Rows(a, b []float32, rows Rows, col, nb int, c []float32, ldc int)
 		sgemm2x16RowsAVX2(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc)
 		return
 	}
-	for blk := range nb {
-		for i := range 2 {
-			cr := c[i*ldc+NR*blk:][:NR]
-			var acc [NR]float32
-			for p := range kc {
-				av := a[p*MR+i]
-				br := b[rows.off[p]+col+NR*blk:][:NR]
-				for j := range acc {
-					acc[j] += av * br[j]
-				}
-			}
-			copy(cr, acc[:])
-		}
-	}
+	rowsGeneric(2, a, b, rows, col, nb, c, ldc)
 }
 
 // PackMR packs one MR-row micro-panel of a row-major matrix (the A operand

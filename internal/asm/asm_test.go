@@ -1,6 +1,7 @@
 package asm
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -59,9 +60,6 @@ func TestSgemm6x16(t *testing.T) {
 						c0[i] = float32(math.NaN())
 					}
 				}
-				want := make([]float32, clen)
-				copy(want, c0)
-				Sgemm6x16Generic(kc, a, b, want, ldc, alpha, beta)
 				pf := randSlice(r, 64) // prefetch target; the hints run past its end
 				for variant := range 4 {
 					useA := variant&1 != 0
@@ -77,32 +75,8 @@ func TestSgemm6x16(t *testing.T) {
 						Sgemm6x16Prefetch(kc, a, b, got, ldc, alpha, beta, pf, 1000)
 					}
 					SetUseAsm(prev)
-					for idx := range got {
-						i, j := idx/ldc, idx%ldc
-						inTile := i < 6 && j < 16
-						if !inTile {
-							if math.Float32bits(got[idx]) != math.Float32bits(c0[idx]) {
-								t.Fatalf("kc=%d ldc=%d asm=%v: wrote outside tile at %d", kc, ldc, useA, idx)
-							}
-							continue
-						}
-						// reference in float64
-						var s, mag float64
-						for p := range kc {
-							v := float64(a[p*6+i]) * float64(b[p*16+j])
-							s += v
-							mag += math.Abs(v)
-						}
-						ref := float64(alpha) * s
-						m := math.Abs(float64(alpha)) * mag
-						if beta != 0 {
-							ref += float64(beta) * float64(c0[idx])
-							m += math.Abs(float64(beta) * float64(c0[idx]))
-						}
-						if d := math.Abs(float64(got[idx]) - ref); !(d <= tol(kc, m)) {
-							t.Fatalf("kc=%d ldc=%d alpha=%v beta=%v asm=%v (%d,%d): got %v want %v", kc, ldc, alpha, beta, useA, i, j, got[idx], ref)
-						}
-					}
+					checkTile(t, fmt.Sprintf("6x16 kc=%d ldc=%d alpha=%v beta=%v asm=%v variant=%d", kc, ldc, alpha, beta, useA, variant),
+						got, c0, ldc, 6, 16, kc, a, b, 16, alpha, beta)
 				}
 			}
 		}
@@ -110,21 +84,12 @@ func TestSgemm6x16(t *testing.T) {
 }
 
 func TestSgemm6x16Panics(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	a, b, c := make([]float32, 6*4), make([]float32, 16*4), make([]float32, 5*16+16)
-	mustPanic("short a", func() { Sgemm6x16(5, a, make([]float32, 16*5), c, 16, 1, 0) })
-	mustPanic("short b", func() { Sgemm6x16(4, a, b[:63], c, 16, 1, 0) })
-	mustPanic("short c", func() { Sgemm6x16(4, a, b, c[:95], 16, 1, 0) })
-	mustPanic("ldc", func() { Sgemm6x16(4, a, b, c, 15, 1, 0) })
-	mustPanic("kc<0", func() { Sgemm6x16(-1, a, b, c, 16, 1, 0) })
+	mustPanic(t, "short a", func() { Sgemm6x16(5, a, make([]float32, 16*5), c, 16, 1, 0) })
+	mustPanic(t, "short b", func() { Sgemm6x16(4, a, b[:63], c, 16, 1, 0) })
+	mustPanic(t, "short c", func() { Sgemm6x16(4, a, b, c[:95], 16, 1, 0) })
+	mustPanic(t, "ldc", func() { Sgemm6x16(4, a, b, c, 15, 1, 0) })
+	mustPanic(t, "kc<0", func() { Sgemm6x16(-1, a, b, c, 16, 1, 0) })
 }
 
 var vecLens = []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 1031}
@@ -386,29 +351,7 @@ func TestSgemm2x16(t *testing.T) {
 					got := append([]float32(nil), c0...)
 					Sgemm2x16(kc, a, b, got, ldc, alpha, beta)
 					SetUseAsm(prev)
-					for idx := range got {
-						i, j := idx/ldc, idx%ldc
-						if i >= 2 || j >= 16 {
-							if math.Float32bits(got[idx]) != math.Float32bits(c0[idx]) {
-								t.Fatalf("kc=%d ldc=%d asm=%v: wrote outside the tile at %d", kc, ldc, useA, idx)
-							}
-							continue
-						}
-						var s, mag float64
-						for p := range kc {
-							v := float64(a[p*6+i]) * float64(b[p*16+j])
-							s += v
-							mag += math.Abs(v)
-						}
-						ref, m := float64(alpha)*s, math.Abs(float64(alpha))*mag
-						if beta != 0 {
-							ref += float64(beta) * float64(c0[idx])
-							m += math.Abs(float64(beta) * float64(c0[idx]))
-						}
-						if d := math.Abs(float64(got[idx]) - ref); !(d <= tol(kc, m)) {
-							t.Fatalf("kc=%d ldc=%d asm=%v (%d,%d): got %v want %v", kc, ldc, useA, i, j, got[idx], ref)
-						}
-					}
+					checkTile(t, fmt.Sprintf("2x16 kc=%d ldc=%d asm=%v", kc, ldc, useA), got, c0, ldc, 2, 16, kc, a, b, 16, alpha, beta)
 				}
 			}
 		}
@@ -439,29 +382,7 @@ func TestSgemm6x8(t *testing.T) {
 					got := append([]float32(nil), c0...)
 					Sgemm6x8(kc, a, b, ldb, got, ldc, alpha, beta)
 					SetUseAsm(prev)
-					for idx := range got {
-						i, j := idx/ldc, idx%ldc
-						if i >= 6 || j >= 8 {
-							if math.Float32bits(got[idx]) != math.Float32bits(c0[idx]) {
-								t.Fatalf("kc=%d ldb=%d ldc=%d asm=%v: wrote outside tile at %d", kc, ldb, ldc, useA, idx)
-							}
-							continue
-						}
-						var s, mag float64
-						for p := range kc {
-							v := float64(a[p*6+i]) * float64(b[p*ldb+j])
-							s += v
-							mag += math.Abs(v)
-						}
-						ref, m := float64(alpha)*s, math.Abs(float64(alpha))*mag
-						if beta != 0 {
-							ref += float64(beta) * float64(c0[idx])
-							m += math.Abs(float64(beta) * float64(c0[idx]))
-						}
-						if d := math.Abs(float64(got[idx]) - ref); !(d <= tol(kc, m)) {
-							t.Fatalf("kc=%d ldb=%d asm=%v (%d,%d): got %v want %v", kc, ldb, useA, i, j, got[idx], ref)
-						}
-					}
+					checkTile(t, fmt.Sprintf("6x8 kc=%d ldb=%d ldc=%d asm=%v", kc, ldb, ldc, useA), got, c0, ldc, 6, 8, kc, a, b, ldb, alpha, beta)
 				}
 			}
 		}
@@ -497,95 +418,56 @@ func TestPackPanelNRTrans(t *testing.T) {
 // sum: several tiles per call, B rows anywhere in b (the last one ending
 // exactly at the end of the slice read), C rows with guard values between
 // and after them that must stay untouched.
-func TestSgemm6x16Rows(t *testing.T) {
+// TestSgemmRows checks the row-table kernels, 6 rows and 2 rows (a
+// pointing into the middle of a 6-row panel), against float64 sums: odd
+// and even depths (the 2-row kernel's even/odd chains), a source ending
+// exactly at the last value read, and guards around the C rows.
+func TestSgemmRows(t *testing.T) {
 	const guard = -7
-	impls(t, func(t *testing.T) {
-		r := rand.New(rand.NewPCG(6, 6))
-		for _, kc := range []int{1, 2, 5, 27, 64} {
-			for nb := 1; nb <= 3; nb++ {
-				col := r.IntN(5)
-				span := NR*nb + col
-				b := randSlice(r, span+40)
-				off := make([]int, kc)
-				for p := range off {
-					off[p] = r.IntN(41)
-				}
-				off[kc-1] = 40 // reaches the end of b exactly
-				a := randSlice(r, MR*kc)
-				ldc := NR*nb + 3
-				c := make([]float32, MR*ldc+5)
-				for i := range c {
-					c[i] = guard
-				}
-				Sgemm6x16Rows(a, b, NewRows(off), col, nb, c, ldc)
-				for i, v := range c {
-					row, x := i/ldc, i%ldc
-					if row >= MR || x >= NR*nb {
-						if v != guard {
-							t.Fatalf("kc %d nb %d: c[%d] = %v, want the guard", kc, nb, i, v)
+	for _, kern := range []struct {
+		name   string
+		r, row int // rows computed, first row of the panel
+		f      func(a, b []float32, rows Rows, col, nb int, c []float32, ldc int)
+	}{{"6x16", MR, 0, Sgemm6x16Rows}, {"2x16", 2, 4, Sgemm2x16Rows}} {
+		impls(t, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(6, 6))
+			for _, kc := range []int{1, 2, 3, 5, 8, 27, 64, 288} {
+				for nb := 1; nb <= 3; nb++ {
+					col := r.IntN(5)
+					b := randSlice(r, NR*nb+col+40)
+					off := make([]int, kc)
+					for p := range off {
+						off[p] = r.IntN(41)
+					}
+					off[kc-1] = 40 // reaches the end of b exactly
+					a := randSlice(r, MR*kc)[kern.row:]
+					ldc := NR*nb + 3
+					c := make([]float32, kern.r*ldc+5)
+					for i := range c {
+						c[i] = guard
+					}
+					kern.f(a, b, NewRows(off), col, nb, c, ldc)
+					for i, v := range c {
+						row, x := i/ldc, i%ldc
+						if row >= kern.r || x >= NR*nb {
+							if v != guard {
+								t.Fatalf("%s kc %d nb %d: c[%d] = %v, want the guard", kern.name, kc, nb, i, v)
+							}
+							continue
 						}
-						continue
-					}
-					var want float64
-					for p := range kc {
-						want += float64(a[p*MR+row]) * float64(b[off[p]+col+x])
-					}
-					if math.Abs(float64(v)-want) > 1e-5*float64(kc+1) {
-						t.Fatalf("kc %d nb %d: c[%d][%d] = %v, want %v", kc, nb, row, x, v, want)
-					}
-				}
-			}
-		}
-	})
-}
-
-// TestSgemm2x16Rows: the two-row kernel against float64 sums, with a
-// pointing into the middle of a 6-row panel, odd and even depths (the
-// even/odd chains), and guards around both C rows.
-func TestSgemm2x16Rows(t *testing.T) {
-	const guard = -7
-	impls(t, func(t *testing.T) {
-		r := rand.New(rand.NewPCG(7, 7))
-		for _, kc := range []int{1, 2, 3, 8, 27, 288} {
-			for nb := 1; nb <= 3; nb++ {
-				col := r.IntN(5)
-				b := randSlice(r, NR*nb+col+40)
-				off := make([]int, kc)
-				for p := range off {
-					off[p] = r.IntN(41)
-				}
-				off[kc-1] = 40 // reaches the end of b exactly
-				panel := randSlice(r, MR*kc)
-				a := panel[4:] // rows 4 and 5 of the panel
-				ldc := NR*nb + 3
-				c := make([]float32, 2*ldc+5)
-				for i := range c {
-					c[i] = guard
-				}
-				Sgemm2x16Rows(a, b, NewRows(off), col, nb, c, ldc)
-				for i, v := range c {
-					row, x := i/ldc, i%ldc
-					if row >= 2 || x >= NR*nb {
-						if v != guard {
-							t.Fatalf("kc %d nb %d: c[%d] = %v, want the guard", kc, nb, i, v)
+						var want float64
+						for p := range kc {
+							want += float64(a[p*MR+row]) * float64(b[off[p]+col+x])
 						}
-						continue
-					}
-					var want float64
-					for p := range kc {
-						want += float64(a[p*MR+row]) * float64(b[off[p]+col+x])
-					}
-					if math.Abs(float64(v)-want) > 1e-5*float64(kc+1) {
-						t.Fatalf("kc %d nb %d: c[%d][%d] = %v, want %v", kc, nb, row, x, v, want)
+						if math.Abs(float64(v)-want) > 1e-5*float64(kc+1) {
+							t.Fatalf("%s kc %d nb %d: c[%d][%d] = %v, want %v", kern.name, kc, nb, row, x, v, want)
+						}
 					}
 				}
 			}
-		}
-		defer func() {
-			if recover() == nil {
-				t.Fatal("Sgemm2x16Rows accepted a C of one row")
-			}
-		}()
+		})
+	}
+	mustPanic(t, "2x16 with a C of one row", func() {
 		Sgemm2x16Rows(make([]float32, 6), make([]float32, 32), NewRows([]int{0}), 0, 1, make([]float32, 20), 16)
 	})
 }
@@ -658,4 +540,45 @@ func TestPackPanelNRTransRows(t *testing.T) {
 		}()
 		PackPanelNRTransRows(1, make([]float32, 16), make([]float32, 100), NewRows(make([]int, 17)), 2, 0)
 	})
+}
+
+// mustPanic fails the test unless f panics (a refused argument).
+func mustPanic(t *testing.T, name string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s: no panic", name)
+		}
+	}()
+	f()
+}
+
+// checkTile checks got, C after a packed micro-kernel call on c0: the
+// rows×cols tile against alpha·Σ_p a[p*6+i]·b[p*ldb+j] (+ beta·c0) in
+// float64 within tol, and every value outside the tile unchanged.
+func checkTile(t *testing.T, what string, got, c0 []float32, ldc, rows, cols, kc int, a, b []float32, ldb int, alpha, beta float32) {
+	t.Helper()
+	for idx := range got {
+		i, j := idx/ldc, idx%ldc
+		if i >= rows || j >= cols {
+			if math.Float32bits(got[idx]) != math.Float32bits(c0[idx]) {
+				t.Fatalf("%s: wrote outside the tile at %d", what, idx)
+			}
+			continue
+		}
+		var s, mag float64
+		for p := range kc {
+			v := float64(a[p*6+i]) * float64(b[p*ldb+j])
+			s += v
+			mag += math.Abs(v)
+		}
+		ref, m := float64(alpha)*s, math.Abs(float64(alpha))*mag
+		if beta != 0 {
+			ref += float64(beta) * float64(c0[idx])
+			m += math.Abs(float64(beta) * float64(c0[idx]))
+		}
+		if d := math.Abs(float64(got[idx]) - ref); !(d <= tol(kc, m)) {
+			t.Fatalf("%s (%d,%d): got %v want %v", what, i, j, got[idx], ref)
+		}
+	}
 }

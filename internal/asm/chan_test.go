@@ -118,18 +118,9 @@ func TestChanDots(t *testing.T) {
 }
 
 func TestChanPanics(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	s := make([]float32, 10)
-	mustPanic("rows short x", func() { ChanRows(s, 5, s, 5, 5, s, 1, 2, 5, 2, false) })
-	mustPanic("rows4 short y", func() { ChanRows4(s, 3, s, 1, s, 1, 1, 2, false) })
-	mustPanic("dots short out", func() { ChanDots(s[:1], s, s, 1, 2, 3) })
-	mustPanic("negative", func() { ChanRows(s, 5, s, 5, -1, s, 1, 2, 5, 1, false) })
+	mustPanic(t, "rows short x", func() { ChanRows(s, 5, s, 5, 5, s, 1, 2, 5, 2, false) })
+	mustPanic(t, "rows4 short y", func() { ChanRows4(s, 3, s, 1, s, 1, 1, 2, false) })
+	mustPanic(t, "dots short out", func() { ChanDots(s[:1], s, s, 1, 2, 3) })
+	mustPanic(t, "negative", func() { ChanRows(s, 5, s, 5, -1, s, 1, 2, 5, 1, false) })
 }

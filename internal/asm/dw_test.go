@@ -126,19 +126,10 @@ func TestDwGrad3x3S1(t *testing.T) {
 }
 
 func TestDwPanics(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	w := make([]float32, 9)
-	mustPanic("short x", func() { DwConv3x3S1(w, make([]float32, 10), 5, make([]float32, 3), 3, 1, 3, 0, false) })
-	mustPanic("short w", func() { DwConv3x3S2(w[:8], make([]float32, 100), 9, make([]float32, 4), 4, 1, 4, 0, false) })
-	mustPanic("short dy", func() { DwGrad3x3S1(make([]float32, 100), 9, make([]float32, 3), 4, 1, 4, new([9]float32)) })
+	mustPanic(t, "short x", func() { DwConv3x3S1(w, make([]float32, 10), 5, make([]float32, 3), 3, 1, 3, 0, false) })
+	mustPanic(t, "short w", func() { DwConv3x3S2(w[:8], make([]float32, 100), 9, make([]float32, 4), 4, 1, 4, 0, false) })
+	mustPanic(t, "short dy", func() { DwGrad3x3S1(make([]float32, 100), 9, make([]float32, 3), 4, 1, 4, new([9]float32)) })
 }
 
 func TestDwConv3x3Pad(t *testing.T) {

@@ -864,21 +864,13 @@ packmr_done:
 #define LD1 R8  // ld*4
 #define LD3 R13 // 3*ld*4
 
-// TRANSPOSE8(R0, R1): load 8 floats at p from the 4 rows at R0 and the 4
-// at R1, transpose, and store column p+q (q = 0..7) to OFF+q*64(YP).
+// TSTORE8(OFF): transpose the 8×8 block in Y0–Y7 (row i in Yi) and store
+// column q to OFF+q*64(YP) (q = 0..7); Y8–Y15 are scratch.
 //
 //	t(2i), t(2i+1) = unpacklo/hi(row 2i, row 2i+1)
 //	u = shufps(t, t', 0x44 / 0xEE)       four rows per 128-bit lane
 //	column q = perm2f128(u_lo_rows, u_hi_rows, 0x20 / 0x31)
-#define TRANSPOSE8(R0, R1, OFF) \
-	VMOVUPS    (R0), Y0;                 \
-	VMOVUPS    (R0)(LD1*1), Y1;          \
-	VMOVUPS    (R0)(LD1*2), Y2;          \
-	VMOVUPS    (R0)(LD3*1), Y3;          \
-	VMOVUPS    (R1), Y4;                 \
-	VMOVUPS    (R1)(LD1*1), Y5;          \
-	VMOVUPS    (R1)(LD1*2), Y6;          \
-	VMOVUPS    (R1)(LD3*1), Y7;          \
+#define TSTORE8(OFF) \
 	VUNPCKLPS  Y1, Y0, Y8;               \
 	VUNPCKHPS  Y1, Y0, Y9;               \
 	VUNPCKLPS  Y3, Y2, Y10;              \
@@ -911,6 +903,19 @@ packmr_done:
 	VMOVUPS    Y13, (OFF+5*64)(YP);      \
 	VMOVUPS    Y14, (OFF+6*64)(YP);      \
 	VMOVUPS    Y15, (OFF+7*64)(YP)
+
+// TRANSPOSE8(R0, R1): load 8 floats at p from the 4 rows at R0 and the 4
+// at R1, transpose, and store column p+q (q = 0..7) to OFF+q*64(YP).
+#define TRANSPOSE8(R0, R1, OFF) \
+	VMOVUPS    (R0), Y0;                 \
+	VMOVUPS    (R0)(LD1*1), Y1;          \
+	VMOVUPS    (R0)(LD1*2), Y2;          \
+	VMOVUPS    (R0)(LD3*1), Y3;          \
+	VMOVUPS    (R1), Y4;                 \
+	VMOVUPS    (R1)(LD1*1), Y5;          \
+	VMOVUPS    (R1)(LD1*2), Y6;          \
+	VMOVUPS    (R1)(LD3*1), Y7;          \
+	TSTORE8(OFF)
 
 // COPY4(R, OFF): dst[p*16 + OFF/4 + 0..3] = the 4 rows at R, column p.
 #define COPY4(R, OFF) \
@@ -1071,16 +1076,40 @@ rows_done:
 #define O10 Y6
 #define O11 Y7
 
-// R2STEP(OFF, AOFF, C00, C01, C10, C11): one k step into the given chains.
-#define R2STEP(OFF, AOFF, C00, C01, C10, C11) \
-	VMOVUPS      (BPTR)(OFF*4), B0;   \
-	VMOVUPS      32(BPTR)(OFF*4), B1; \
-	VBROADCASTSS AOFF(APTR), A0;      \
-	VBROADCASTSS AOFF+4(APTR), A1;    \
-	VFMADD231PS  B0, A0, C00;         \
-	VFMADD231PS  B1, A0, C01;         \
-	VFMADD231PS  B0, A1, C10;         \
+// ZERO2: the eight chains = 0. SUM2: the odd chains added to the even.
+#define ZERO2 \
+	VXORPS E00, E00, E00; \
+	VXORPS E01, E01, E01; \
+	VXORPS E10, E10, E10; \
+	VXORPS E11, E11, E11; \
+	VXORPS O00, O00, O00; \
+	VXORPS O01, O01, O01; \
+	VXORPS O10, O10, O10; \
+	VXORPS O11, O11, O11
+
+#define SUM2 \
+	VADDPS O00, E00, E00; \
+	VADDPS O01, E01, E01; \
+	VADDPS O10, E10, E10; \
+	VADDPS O11, E11, E11
+
+// FMA2(BLO, BHI, AOFF, C00, C01, C10, C11): one k step of two rows into
+// the given chains, the B row's halves at BLO and BHI, the two A values
+// at APTR+AOFF (shared by sgemm2x16RowsAVX2 and sgemm2x16AVX2, which
+// differ only in where B is).
+#define FMA2(BLO, BHI, AOFF, C00, C01, C10, C11) \
+	VMOVUPS      BLO, B0;          \
+	VMOVUPS      BHI, B1;          \
+	VBROADCASTSS AOFF(APTR), A0;   \
+	VBROADCASTSS AOFF+4(APTR), A1; \
+	VFMADD231PS  B0, A0, C00;      \
+	VFMADD231PS  B1, A0, C01;      \
+	VFMADD231PS  B0, A1, C10;      \
 	VFMADD231PS  B1, A1, C11
+
+// R2STEP(OFF, AOFF, …): B row at BPTR + 4·OFF (a row-table entry).
+#define R2STEP(OFF, AOFF, C00, C01, C10, C11) \
+	FMA2((BPTR)(OFF*4), 32(BPTR)(OFF*4), AOFF, C00, C01, C10, C11)
 
 TEXT ·sgemm2x16RowsAVX2(SB), NOSPLIT, $0-56
 	MOVQ a+8(FP), RA0
@@ -1097,14 +1126,7 @@ r2_tile:
 	MOVQ   kc+0(FP), KC
 	MOVQ   RA0, APTR
 	MOVQ   ROFF0, ROFF
-	VXORPS E00, E00, E00
-	VXORPS E01, E01, E01
-	VXORPS E10, E10, E10
-	VXORPS E11, E11, E11
-	VXORPS O00, O00, O00
-	VXORPS O01, O01, O01
-	VXORPS O10, O10, O10
-	VXORPS O11, O11, O11
+	ZERO2
 	CMPQ   KC, $2
 	JLT    r2_k1
 
@@ -1126,10 +1148,7 @@ r2_k1:
 	R2STEP(TMP, 0, E00, E01, E10, E11)
 
 r2_store:
-	VADDPS  O00, E00, E00
-	VADDPS  O01, E01, E01
-	VADDPS  O10, E10, E10
-	VADDPS  O11, E11, E11
+	SUM2
 	VMOVUPS E00, (RCOL)
 	VMOVUPS E01, 32(RCOL)
 	VMOVUPS E10, (RCOL)(LDC*1)
@@ -1155,16 +1174,9 @@ r2_done:
 // cost per two rows. The chains are those of sgemm2x16RowsAVX2.
 // ===========================================================================
 
-// P2STEP(AOFF, BOFF, C00, C01, C10, C11): one k step into the given chains.
+// P2STEP(AOFF, BOFF, …): B row at BPTR + BOFF bytes (a packed panel).
 #define P2STEP(AOFF, BOFF, C00, C01, C10, C11) \
-	VMOVUPS      BOFF(BPTR), B0;    \
-	VMOVUPS      BOFF+32(BPTR), B1; \
-	VBROADCASTSS AOFF(APTR), A0;    \
-	VBROADCASTSS AOFF+4(APTR), A1;  \
-	VFMADD231PS  B0, A0, C00;       \
-	VFMADD231PS  B1, A0, C01;       \
-	VFMADD231PS  B0, A1, C10;       \
-	VFMADD231PS  B1, A1, C11
+	FMA2(BOFF(BPTR), BOFF+32(BPTR), AOFF, C00, C01, C10, C11)
 
 TEXT ·sgemm2x16AVX2(SB), NOSPLIT, $0-48
 	MOVQ   kc+0(FP), KC
@@ -1173,14 +1185,7 @@ TEXT ·sgemm2x16AVX2(SB), NOSPLIT, $0-48
 	MOVQ   c+24(FP), CPTR
 	MOVQ   ldc+32(FP), LDC
 	SHLQ   $2, LDC
-	VXORPS E00, E00, E00
-	VXORPS E01, E01, E01
-	VXORPS E10, E10, E10
-	VXORPS E11, E11, E11
-	VXORPS O00, O00, O00
-	VXORPS O01, O01, O01
-	VXORPS O10, O10, O10
-	VXORPS O11, O11, O11
+	ZERO2
 	CMPQ   KC, $2
 	JLT    p2_k1
 
@@ -1199,10 +1204,7 @@ p2_k1:
 	P2STEP(0, 0, E00, E01, E10, E11)
 
 p2_sum:
-	VADDPS O00, E00, E00
-	VADDPS O01, E01, E01
-	VADDPS O10, E10, E10
-	VADDPS O11, E11, E11
+	SUM2
 
 	// c = alpha*s (+ beta*c unless beta == ±0); the STORE_* macros use
 	// ALPHA/BETA/T0/T1 = Y12–Y15, free now.
@@ -1245,7 +1247,7 @@ p2_beta_zero:
 	VMOVUPS (TPP)(TTMP*4), Y
 
 // TRANSPOSE8ROWS(J0, OFF): rows J0..J0+7 of the table, columns p..p+7,
-// transposed to dst[(p+q)*16 + OFF/4 + 0..7] (the shuffles of TRANSPOSE8).
+// transposed to dst[(p+q)*16 + OFF/4 + 0..7] by TSTORE8.
 #define TRANSPOSE8ROWS(J0, OFF) \
 	TLOAD(J0+0, Y0);                     \
 	TLOAD(J0+1, Y1);                     \
@@ -1255,38 +1257,7 @@ p2_beta_zero:
 	TLOAD(J0+5, Y5);                     \
 	TLOAD(J0+6, Y6);                     \
 	TLOAD(J0+7, Y7);                     \
-	VUNPCKLPS  Y1, Y0, Y8;               \
-	VUNPCKHPS  Y1, Y0, Y9;               \
-	VUNPCKLPS  Y3, Y2, Y10;              \
-	VUNPCKHPS  Y3, Y2, Y11;              \
-	VUNPCKLPS  Y5, Y4, Y12;              \
-	VUNPCKHPS  Y5, Y4, Y13;              \
-	VUNPCKLPS  Y7, Y6, Y14;              \
-	VUNPCKHPS  Y7, Y6, Y15;              \
-	VSHUFPS    $0x44, Y10, Y8, Y0;       \
-	VSHUFPS    $0xEE, Y10, Y8, Y1;       \
-	VSHUFPS    $0x44, Y11, Y9, Y2;       \
-	VSHUFPS    $0xEE, Y11, Y9, Y3;       \
-	VSHUFPS    $0x44, Y14, Y12, Y4;      \
-	VSHUFPS    $0xEE, Y14, Y12, Y5;      \
-	VSHUFPS    $0x44, Y15, Y13, Y6;      \
-	VSHUFPS    $0xEE, Y15, Y13, Y7;      \
-	VPERM2F128 $0x20, Y4, Y0, Y8;        \
-	VPERM2F128 $0x20, Y5, Y1, Y9;        \
-	VPERM2F128 $0x20, Y6, Y2, Y10;       \
-	VPERM2F128 $0x20, Y7, Y3, Y11;       \
-	VPERM2F128 $0x31, Y4, Y0, Y12;       \
-	VPERM2F128 $0x31, Y5, Y1, Y13;       \
-	VPERM2F128 $0x31, Y6, Y2, Y14;       \
-	VPERM2F128 $0x31, Y7, Y3, Y15;       \
-	VMOVUPS    Y8, (OFF+0*64)(YP);       \
-	VMOVUPS    Y9, (OFF+1*64)(YP);       \
-	VMOVUPS    Y10, (OFF+2*64)(YP);      \
-	VMOVUPS    Y11, (OFF+3*64)(YP);      \
-	VMOVUPS    Y12, (OFF+4*64)(YP);      \
-	VMOVUPS    Y13, (OFF+5*64)(YP);      \
-	VMOVUPS    Y14, (OFF+6*64)(YP);      \
-	VMOVUPS    Y15, (OFF+7*64)(YP)
+	TSTORE8(OFF)
 
 // TCOPY1(J): dst[p*16+J] = row J at p.
 #define TCOPY1(J) \

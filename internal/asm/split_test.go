@@ -360,15 +360,6 @@ func TestPackPanelNRCols(t *testing.T) {
 // TestPackPanelNRColsPanics: arguments that would read or write outside
 // the slices, or a panel not on a 16-column boundary, are refused.
 func TestPackPanelNRColsPanics(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	off := make([]int, 32)
 	for j := range off {
 		off[j] = j + j/10 // runs of 10
@@ -376,10 +367,10 @@ func TestPackPanelNRColsPanics(t *testing.T) {
 	cols, rows := NewCols(off), NewRows([]int{0, 5})
 	src, dst := make([]float32, 5+cols.hi), make([]float32, 3*NR)
 	PackPanelNRCols(2, dst, src, rows, 0, cols, 16) // fits
-	mustPanic("short src", func() { PackPanelNRCols(2, dst, src[:len(src)-1], rows, 0, cols, 0) })
-	mustPanic("no slack in dst", func() { PackPanelNRCols(2, dst[:2*NR], src, rows, 0, cols, 0) })
-	mustPanic("column off a panel", func() { PackPanelNRCols(2, dst, src, rows, 0, cols, 8) })
-	mustPanic("columns past the map", func() { PackPanelNRCols(2, dst, src, rows, 0, cols, 32) })
-	mustPanic("rows past the table", func() { PackPanelNRCols(2, dst, src, rows, 1, cols, 0) })
-	mustPanic("negative offset", func() { NewCols([]int{0, -1}) })
+	mustPanic(t, "short src", func() { PackPanelNRCols(2, dst, src[:len(src)-1], rows, 0, cols, 0) })
+	mustPanic(t, "no slack in dst", func() { PackPanelNRCols(2, dst[:2*NR], src, rows, 0, cols, 0) })
+	mustPanic(t, "column off a panel", func() { PackPanelNRCols(2, dst, src, rows, 0, cols, 8) })
+	mustPanic(t, "columns past the map", func() { PackPanelNRCols(2, dst, src, rows, 0, cols, 32) })
+	mustPanic(t, "rows past the table", func() { PackPanelNRCols(2, dst, src, rows, 1, cols, 0) })
+	mustPanic(t, "negative offset", func() { NewCols([]int{0, -1}) })
 }

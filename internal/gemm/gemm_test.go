@@ -304,26 +304,28 @@ func TestSgemmSpecialScalars(t *testing.T) {
 	Sgemm(false, false, 0, 0, 0, 1, nil, 1, nil, 1, 0, nil, 1) // empty: no panic
 }
 
+// mustPanic fails the test unless f panics (a refused argument).
+func mustPanic(t *testing.T, name string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s: no panic", name)
+		}
+	}()
+	f()
+}
+
 func TestSgemmPanics(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	a, b, c := make([]float32, 6), make([]float32, 6), make([]float32, 4)
-	mustPanic("lda", func() { Sgemm(false, false, 2, 2, 3, 1, a, 2, b, 2, 0, c, 2) })
-	mustPanic("ldb", func() { Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 1, 0, c, 2) })
-	mustPanic("ldc", func() { Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 1) })
-	mustPanic("short a", func() { Sgemm(false, false, 2, 2, 3, 1, a[:5], 3, b, 2, 0, c, 2) })
-	mustPanic("short b", func() { Sgemm(false, true, 2, 2, 3, 1, a, 3, b[:5], 3, 0, c, 2) })
-	mustPanic("short c", func() { Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c[:3], 2) })
-	mustPanic("neg", func() { Sgemm(false, false, -1, 2, 3, 1, a, 3, b, 2, 0, c, 2) })
+	mustPanic(t, "lda", func() { Sgemm(false, false, 2, 2, 3, 1, a, 2, b, 2, 0, c, 2) })
+	mustPanic(t, "ldb", func() { Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 1, 0, c, 2) })
+	mustPanic(t, "ldc", func() { Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 1) })
+	mustPanic(t, "short a", func() { Sgemm(false, false, 2, 2, 3, 1, a[:5], 3, b, 2, 0, c, 2) })
+	mustPanic(t, "short b", func() { Sgemm(false, true, 2, 2, 3, 1, a, 3, b[:5], 3, 0, c, 2) })
+	mustPanic(t, "short c", func() { Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c[:3], 2) })
+	mustPanic(t, "neg", func() { Sgemm(false, false, -1, 2, 3, 1, a, 3, b, 2, 0, c, 2) })
 	pa := PackA(false, 2, 3, a, 3)
-	mustPanic("packed short b", func() { SgemmPackedA(1, pa, false, 2, 1, b[:5], 2, 0, c, 2) })
+	mustPanic(t, "packed short b", func() { SgemmPackedA(1, pa, false, 2, 1, b[:5], 2, 0, c, 2) })
 }
 
 // TestSgemmNoAllocs: steady-state calls reuse pooled buffers and workers.
@@ -423,47 +425,65 @@ func FuzzSgemm(f *testing.F) {
 	})
 }
 
-// TestSgemmPackedARows: the indirect GEMM (B as a row table) is
-// bit-identical to SgemmPackedA on the gathered B, for row tables with
-// overlapping, out-of-order rows, partial column panels, several depth
-// blocks and thread counts, under both blockings.
-func TestSgemmPackedARows(t *testing.T) {
+// indirectCase is one random B operand of an indirect GEMM: the dense B
+// it stands for (gathered: transposed when trans, leading dimension ld;
+// n columns of op(B)) and the indirect call computing C from it.
+type indirectCase struct {
+	n        int
+	gathered []float32
+	ld       int
+	trans    bool
+	indirect func(threads int, pa *PackedA, alpha, beta float32, c []float32)
+}
+
+// checkIndirect runs 60 random cases of an indirect GEMM (gen makes B for
+// a depth k) and requires them bit-identical to SgemmPackedA on the
+// gathered B, under both blockings (so several depth blocks), one to three
+// threads, the alpha/beta pairs, and both implementations.
+func checkIndirect(t *testing.T, seed uint64, gen func(r *rand.Rand, k int) indirectCase) {
 	defer func(kc, mf int) { kcMax, minFlopsPerThread = kc, mf }(kcMax, minFlopsPerThread)
 	forImpls(t, func(t *testing.T) {
-		r := rand.New(rand.NewPCG(9, 9))
+		r := rand.New(rand.NewPCG(seed, seed))
 		for i := range 60 {
 			kcMax, minFlopsPerThread = []int{256, 8}[i%2], []int{2 << 20, 1}[i/2%2]
-			m, n, k := 1+r.IntN(40), 1+r.IntN(90), 1+r.IntN(50)
-			src := randMat(r, 1, n+3*k+5, n+3*k+5)
-			off := make([]int, k)
-			for p := range off {
-				off[p] = r.IntN(len(src) - n + 1)
-			}
-			gathered := make([]float32, k*n)
-			for p, o := range off {
-				copy(gathered[p*n:(p+1)*n], src[o:o+n])
-			}
-			a := randMat(r, m, k, k)
-			pa := PackA(false, m, k, a, k)
-			c0 := randMat(r, m, n, n)
+			m, k := 1+r.IntN(40), 1+r.IntN(50)
+			ic := gen(r, k)
+			pa := PackA(false, m, k, randMat(r, m, k, k), k)
+			c0 := randMat(r, m, ic.n, ic.n)
 			want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
 			ab := alphaBetas[i%len(alphaBetas)]
 			threads := 1 + i%3
-			SgemmPackedA(threads, pa, false, n, ab[0], gathered, n, ab[1], want, n)
-			SgemmPackedARows(threads, pa, n, ab[0], src, asm.NewRows(off), ab[1], got, n)
+			SgemmPackedA(threads, pa, ic.trans, ic.n, ab[0], ic.gathered, ic.ld, ab[1], want, ic.n)
+			ic.indirect(threads, pa, ab[0], ab[1], got)
 			for j := range got {
 				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
-					t.Fatalf("case %d (m %d n %d k %d threads %d): element %d = %v, want %v", i, m, n, k, threads, j, got[j], want[j])
+					t.Fatalf("case %d (m %d n %d k %d threads %d): element %d = %v, want %v", i, m, ic.n, k, threads, j, got[j], want[j])
 				}
 			}
 		}
-		// A row that would run past b is refused.
-		defer func() {
-			if recover() == nil {
-				t.Fatal("SgemmPackedARows accepted a row past the end of b")
-			}
-		}()
-		pa := PackA(false, 2, 2, make([]float32, 4), 2)
+	})
+}
+
+// TestSgemmPackedARows: the indirect GEMM (B as a row table) for row
+// tables with overlapping, out-of-order rows and partial column panels.
+func TestSgemmPackedARows(t *testing.T) {
+	checkIndirect(t, 9, func(r *rand.Rand, k int) indirectCase {
+		n := 1 + r.IntN(90)
+		src := randMat(r, 1, n+3*k+5, n+3*k+5)
+		off := make([]int, k)
+		for p := range off {
+			off[p] = r.IntN(len(src) - n + 1)
+		}
+		gathered := make([]float32, k*n)
+		for p, o := range off {
+			copy(gathered[p*n:(p+1)*n], src[o:o+n])
+		}
+		return indirectCase{n: n, gathered: gathered, ld: n, indirect: func(th int, pa *PackedA, alpha, beta float32, c []float32) {
+			SgemmPackedARows(th, pa, n, alpha, src, asm.NewRows(off), beta, c, n)
+		}}
+	})
+	pa := PackA(false, 2, 2, make([]float32, 4), 2)
+	mustPanic(t, "a row past the end of b", func() {
 		SgemmPackedARows(1, pa, 8, 1, make([]float32, 10), asm.NewRows([]int{0, 3}), 0, make([]float32, 16), 8)
 	})
 }
@@ -480,108 +500,65 @@ func TestSgemmPackedARowsEmpty(t *testing.T) {
 	}
 }
 
-// TestSgemmPackedACols: the indirect GEMM with a column map is
-// bit-identical to SgemmPackedA on the gathered B, for maps of
+// TestSgemmPackedACols: the indirect GEMM with a column map, for maps of
 // convolution shape (rows of w positions, images side by side) used in
-// full or by a prefix (the last work item of a convolution), with partial
-// column panels, several depth blocks, thread counts and both blockings.
+// full or by a prefix (the last work item of a convolution).
 func TestSgemmPackedACols(t *testing.T) {
-	defer func(kc, mf int) { kcMax, minFlopsPerThread = kc, mf }(kcMax, minFlopsPerThread)
-	forImpls(t, func(t *testing.T) {
-		r := rand.New(rand.NewPCG(10, 10))
-		for i := range 60 {
-			kcMax, minFlopsPerThread = []int{256, 8}[i%2], []int{2 << 20, 1}[i/2%2]
-			w, h, imgs := 1+r.IntN(15), 1+r.IntN(6), 1+r.IntN(4)
-			stride, plane := w+r.IntN(3), 0
-			plane = h*stride + r.IntN(5)
-			var coff []int
-			for im := range imgs {
-				for y := range h {
-					for x := range w {
-						coff = append(coff, im*plane+y*stride+x)
-					}
-				}
-			}
-			cols := asm.NewCols(coff)
-			n := len(coff) - r.IntN(len(coff))/2
-			m, k := 1+r.IntN(40), 1+r.IntN(50)
-			src := randMat(r, 1, 3*k+imgs*plane+asm.NR, 3*k+imgs*plane+asm.NR)
-			off := make([]int, k)
-			for p := range off {
-				off[p] = r.IntN(3*k + 1)
-			}
-			gathered := make([]float32, k*n)
-			for p, o := range off {
-				for j := range n {
-					gathered[p*n+j] = src[o+coff[j]]
-				}
-			}
-			a := randMat(r, m, k, k)
-			pa := PackA(false, m, k, a, k)
-			c0 := randMat(r, m, n, n)
-			want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
-			ab := alphaBetas[i%len(alphaBetas)]
-			threads := 1 + i%3
-			SgemmPackedA(threads, pa, false, n, ab[0], gathered, n, ab[1], want, n)
-			SgemmPackedACols(threads, pa, n, ab[0], src, asm.NewRows(off), cols, ab[1], got, n)
-			for j := range got {
-				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
-					t.Fatalf("case %d (m %d n %d k %d threads %d): element %d = %v, want %v", i, m, n, k, threads, j, got[j], want[j])
+	checkIndirect(t, 10, func(r *rand.Rand, k int) indirectCase {
+		w, h, imgs := 1+r.IntN(15), 1+r.IntN(6), 1+r.IntN(4)
+		stride := w + r.IntN(3)
+		plane := h*stride + r.IntN(5)
+		var coff []int
+		for im := range imgs {
+			for y := range h {
+				for x := range w {
+					coff = append(coff, im*plane+y*stride+x)
 				}
 			}
 		}
-		// A map that would read past b is refused.
-		defer func() {
-			if recover() == nil {
-				t.Fatal("SgemmPackedACols accepted a column map reaching past the end of b")
+		n := len(coff) - r.IntN(len(coff))/2
+		src := randMat(r, 1, 3*k+imgs*plane+asm.NR, 3*k+imgs*plane+asm.NR)
+		off := make([]int, k)
+		for p := range off {
+			off[p] = r.IntN(3*k + 1)
+		}
+		gathered := make([]float32, k*n)
+		for p, o := range off {
+			for j := range n {
+				gathered[p*n+j] = src[o+coff[j]]
 			}
-		}()
-		pa := PackA(false, 2, 2, make([]float32, 4), 2)
-		cols := asm.NewCols([]int{0, 1, 2, 3, 4, 5, 6, 7})
+		}
+		return indirectCase{n: n, gathered: gathered, ld: n, indirect: func(th int, pa *PackedA, alpha, beta float32, c []float32) {
+			SgemmPackedACols(th, pa, n, alpha, src, asm.NewRows(off), asm.NewCols(coff), beta, c, n)
+		}}
+	})
+	pa := PackA(false, 2, 2, make([]float32, 4), 2)
+	cols := asm.NewCols([]int{0, 1, 2, 3, 4, 5, 6, 7})
+	mustPanic(t, "a column map reaching past the end of b", func() {
 		SgemmPackedACols(1, pa, 8, 1, make([]float32, 20), asm.NewRows([]int{0, 3}), cols, 0, make([]float32, 16), 8)
 	})
 }
 
-// TestSgemmPackedATransRows: C = A·Bᵀ with B's rows from a row table is
-// bit-identical to SgemmPackedA with transB on the gathered B, for
-// overlapping, out-of-order rows, partial column panels, several depth
-// blocks and thread counts, under both blockings.
+// TestSgemmPackedATransRows: C = A·Bᵀ with B's rows from a row table
+// (overlapping, out of order), against SgemmPackedA with transB.
 func TestSgemmPackedATransRows(t *testing.T) {
-	defer func(kc, mf int) { kcMax, minFlopsPerThread = kc, mf }(kcMax, minFlopsPerThread)
-	forImpls(t, func(t *testing.T) {
-		r := rand.New(rand.NewPCG(11, 11))
-		for i := range 60 {
-			kcMax, minFlopsPerThread = []int{256, 8}[i%2], []int{2 << 20, 1}[i/2%2]
-			m, n, k := 1+r.IntN(40), 1+r.IntN(90), 1+r.IntN(50)
-			src := randMat(r, 1, k+3*n+5, k+3*n+5)
-			off := make([]int, n)
-			for j := range off {
-				off[j] = r.IntN(len(src) - k + 1)
-			}
-			gathered := make([]float32, n*k) // B, n × k
-			for j, o := range off {
-				copy(gathered[j*k:(j+1)*k], src[o:o+k])
-			}
-			a := randMat(r, m, k, k)
-			pa := PackA(false, m, k, a, k)
-			c0 := randMat(r, m, n, n)
-			want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
-			ab := alphaBetas[i%len(alphaBetas)]
-			threads := 1 + i%3
-			SgemmPackedA(threads, pa, true, n, ab[0], gathered, k, ab[1], want, n)
-			SgemmPackedATransRows(threads, pa, n, ab[0], src, asm.NewRows(off), ab[1], got, n)
-			for j := range got {
-				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
-					t.Fatalf("case %d (m %d n %d k %d threads %d): element %d = %v, want %v", i, m, n, k, threads, j, got[j], want[j])
-				}
-			}
+	checkIndirect(t, 11, func(r *rand.Rand, k int) indirectCase {
+		n := 1 + r.IntN(90)
+		src := randMat(r, 1, k+3*n+5, k+3*n+5)
+		off := make([]int, n)
+		for j := range off {
+			off[j] = r.IntN(len(src) - k + 1)
 		}
-		defer func() {
-			if recover() == nil {
-				t.Fatal("SgemmPackedATransRows accepted a row past the end of b")
-			}
-		}()
-		pa := PackA(false, 2, 8, make([]float32, 16), 8)
+		gathered := make([]float32, n*k) // B, n × k
+		for j, o := range off {
+			copy(gathered[j*k:(j+1)*k], src[o:o+k])
+		}
+		return indirectCase{n: n, gathered: gathered, ld: k, trans: true, indirect: func(th int, pa *PackedA, alpha, beta float32, c []float32) {
+			SgemmPackedATransRows(th, pa, n, alpha, src, asm.NewRows(off), beta, c, n)
+		}}
+	})
+	pa := PackA(false, 2, 8, make([]float32, 16), 8)
+	mustPanic(t, "a row past the end of b", func() {
 		SgemmPackedATransRows(1, pa, 2, 1, make([]float32, 10), asm.NewRows([]int{0, 3}), 0, make([]float32, 4), 2)
 	})
 }

@@ -765,7 +765,7 @@ func (k *Im2col) Backward(x, w, dy, dx, dw, db []float32) {
 			ng = k.items()
 		}
 		k.accumulateDW(ng, k.bwdFn, dw)
-		if k.padded && dw != nil && !allFinite(dw) {
+		if k.padded && dw != nil && !finite(dw) {
 			// The fast weight gradient multiplied dY's zero garbage
 			// columns by input values, and 0·Inf is NaN: a non-finite
 			// input may have spoiled a finite result. Redo dW with the
@@ -1185,14 +1185,4 @@ func col2im(g geom.Conv, col []float32, ld int, dx []float32, p0, pn int, de boo
 			}
 		}
 	}
-}
-
-// allFinite reports whether no value of v is NaN or ±Inf.
-func allFinite(v []float32) bool {
-	for _, f := range v {
-		if f-f != 0 { // NaN − NaN and Inf − Inf are NaN
-			return false
-		}
-	}
-	return true
 }

@@ -151,11 +151,7 @@ func (k *Im2col) setupCols() {
 		}
 	}
 	ph.cols = asm.NewCols(off)
-	need := ph.tapRows.Start(0)
-	for t := range ph.tapRows.Len() {
-		need = max(need, ph.tapRows.Start(t))
-	}
-	need = max(need+ph.cols.Off(len(off)-1)+gemm.NR, (ph.ipc-1)*ph.qImg+len(ph.xqs[0]))
+	need := max(ph.cols.Reach(ph.tapRows), (ph.ipc-1)*ph.qImg+len(ph.xqs[0]))
 	for i, q := range ph.xqs {
 		if len(q) < need {
 			ph.xqs[i] = make([]float32, need)
