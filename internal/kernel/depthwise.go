@@ -120,11 +120,12 @@ func NewDepthwise(g geom.Conv, mode DepthwiseMode, threads int) *Depthwise {
 // layer on one input channel) runs as Im2col's GEMM — for each input
 // channel, its M/C filters as 6-row weight panels against the padded rows
 // read in place — instead of one row-kernel pass over the input per
-// filter. Measured (batch 64 unless said, one thread / two): 1 channel ×
-// 32 at 28² −27 % / −21–31 %, at 14² −25–30 % / −8–15 %; 1 × 16 at 28²
-// −30 % / −1–27 %; 8 × 16 at 28² (batch 16) −11–14 % / −26–29 %; 1 × 8 at
-// 28² −8–10 % / −3–14 %, kept out; 3 × 16 at 56² (batch 8) +20–25 %
-// slower. Hence a multiplier of at least 16 on rows of at most 28. The
+// filter. Measured (batch 64 unless said; one thread / two; two or three
+// runs each, time against the row kernel's): 1 channel × 32 at 28² −23–32 %
+// / −21–27 %, at 14² −25–29 % / −8–15 %; 1 × 16 at 28² −27–30 % / +1 to
+// −27 %; 8 × 16 at 28² (batch 16) −11–14 % / −26–29 %; 1 × 8 at 28²
+// −8–10 % / −3–14 %, kept out; 3 × 16 at 56² (batch 8) +22–31 %, slower.
+// Hence a multiplier of at least 16 on rows of at most 28. The
 // backward pass stays on the row kernels (the first layer's weight
 // gradient: 0.5–0.9 ms against 1.5–2.5 ms through Im2col).
 func DepthwiseForwardGEMM(g geom.Conv, mode DepthwiseMode) bool {
