@@ -142,7 +142,32 @@ func (o *SGD) Step(lr float64) {
 			}
 			continue
 		}
-		buf := o.bufs[i][:len(w)]
+		sgdMomentum(w, g, o.bufs[i][:len(w)], lr32, mom, damp, wd, first, o.cfg.Nesterov)
+	}
+	o.steps++
+}
+
+// sgdMomentum is SGD's update of one parameter with momentum (see SGD):
+// the same arithmetic as the general loop, with each case in a loop of its
+// own, since a branch per element made the optimizer step cost about as
+// much as 4 % of a training step of the anchors' std net (0.9 ms of 30).
+func sgdMomentum(w, g, buf []float32, lr, mom, damp, wd float32, first, nesterov bool) {
+	g, buf = g[:len(w)], buf[:len(w)]
+	switch {
+	case !first && !nesterov && wd == 0: // the common case
+		for j, d := range g {
+			b := mom*buf[j] + damp*d
+			buf[j] = b
+			w[j] -= lr * b
+		}
+	case !first && !nesterov:
+		for j, d := range g {
+			d += wd * w[j]
+			b := mom*buf[j] + damp*d
+			buf[j] = b
+			w[j] -= lr * b
+		}
+	default:
 		for j, d := range g {
 			if wd != 0 {
 				d += wd * w[j]
@@ -152,15 +177,14 @@ func (o *SGD) Step(lr float64) {
 				b = mom*buf[j] + damp*d
 			}
 			buf[j] = b
-			if o.cfg.Nesterov {
+			if nesterov {
 				d += mom * b
 			} else {
 				d = b
 			}
-			w[j] -= lr32 * d
+			w[j] -= lr * d
 		}
 	}
-	o.steps++
 }
 
 // State returns the momentum buffers, "<parameter>.momentum_buffer"
