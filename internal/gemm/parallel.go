@@ -23,9 +23,9 @@ import (
 // team is the part-claiming state of one parallel call, embedded in job.
 type team struct {
 	parts int
-	next  atomic.Int64   // next part to claim
-	left  sync.WaitGroup // parts not finished
-	refs  atomic.Int32   // participants still holding the job (caller + workers)
+	next  atomic.Int64 // next part to claim
+	left  pool.Latch   // parts not finished
+	refs  atomic.Int32 // participants still holding the job (caller + workers)
 }
 
 // participate claims and runs parts of j until none are left.

@@ -3,6 +3,7 @@ package pool
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestFor checks that For covers every item exactly once with contiguous,
@@ -42,5 +43,31 @@ func TestForAllocs(t *testing.T) {
 	tm.For(100, fn)
 	if a := testing.AllocsPerRun(100, func() { tm.For(100, fn) }); a != 0 {
 		t.Errorf("For allocates %v times per loop, want 0", a)
+	}
+}
+
+// TestLatch checks that Wait returns only once every part is done, both
+// when the parts finish while it polls and when one outlasts Spin and Wait
+// blocks, over rounds that reuse the latch at once (a Done's late counter
+// update must not end a later round early).
+func TestLatch(t *testing.T) {
+	var l Latch
+	for round := range 200 {
+		parts := 1 + round%4
+		var done atomic.Int32
+		l.Add(parts)
+		for p := range parts {
+			go func() {
+				if round%10 == 0 && p == 0 {
+					time.Sleep(3 * Spin) // past the poll: Wait blocks
+				}
+				done.Add(1)
+				l.Done()
+			}()
+		}
+		l.Wait()
+		if d := done.Load(); int(d) != parts {
+			t.Fatalf("round %d: Wait returned after %d of %d parts", round, d, parts)
+		}
 	}
 }
