@@ -80,8 +80,14 @@ func (l *Latch) Wait() {
 }
 
 // Spin is how long a worker polls for the next task, and a Latch for its
-// parts, before parking.
-const Spin = 50 * time.Microsecond
+// parts, before parking. A network's layers leave serial gaps between
+// their parallel loops (a loss, an optimizer step, a small layer): in a
+// training step of the anchors' std net (17 tasks per step) a worker was
+// found parked 7.8 times per step with 50 µs, 2.4 with 300 µs and 1.4
+// with 1 ms; 300 µs made the dws step 8.7 % faster than 50 µs (benchstat,
+// 12 interleaved rounds, p = 0.017; std −7 %, n.s.). An idle process stops
+// polling after it.
+const Spin = 300 * time.Microsecond
 
 var (
 	// Buffered so that a caller never waits for a worker to come back to
