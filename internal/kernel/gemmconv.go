@@ -75,9 +75,14 @@ func newGemmConv(g geom.Conv, threads, items int) gemmConv {
 // dY is packed into the part's own PackedA (storage reused across calls),
 // so the steady state allocates nothing.
 func (c *gemmConv) dwGemm(part, threads int, dy []float32, ldy int, b []float32, ldb, depth int, acc []float32) {
+	c.dwGemmBeta(part, threads, dy, ldy, b, ldb, depth, 1, acc)
+}
+
+// dwGemmBeta is dwGemm with acc scaled by beta first (0: overwritten).
+func (c *gemmConv) dwGemmBeta(part, threads int, dy []float32, ldy int, b []float32, ldb, depth int, beta float32, acc []float32) {
 	pa := c.dwPA[part]
 	pa.Pack(false, c.mg, depth, dy, ldy)
-	gemm.SgemmPackedA(threads, pa, true, c.kk, 1, b, ldb, 1, acc, c.kk)
+	gemm.SgemmPackedA(threads, pa, true, c.kk, 1, b, ldb, beta, acc, c.kk)
 }
 
 // dwGemmRows is dwGemm with col's rows read in place through a row table
@@ -105,6 +110,16 @@ func (c *gemmConv) innerThreads(items int) int {
 func (c *gemmConv) run(items int, fn func(part, lo, hi int)) {
 	if c.outer(items) {
 		c.team.For(items, fn)
+	} else {
+		fn(0, 0, items)
+	}
+}
+
+// runDynamic is run with the team's parts claiming items one at a time
+// (Team.ForDynamic): for loops whose items write disjoint results.
+func (c *gemmConv) runDynamic(items int, fn func(part, lo, hi int)) {
+	if c.outer(items) {
+		c.team.ForDynamic(items, fn)
 	} else {
 		fn(0, 0, items)
 	}
@@ -576,7 +591,11 @@ func (k *Im2col) Forward(x, w, b, y []float32) {
 	default:
 		k.packForward(w)
 	}
-	k.run(k.fwdItems(), k.fwdFn)
+	if k.ipc > 0 && !k.direct {
+		k.runDynamic(k.fwdItems(), k.fwdFn)
+	} else {
+		k.run(k.fwdItems(), k.fwdFn)
+	}
 	k.x, k.w, k.b, k.y = nil, nil, nil, nil
 }
 
@@ -761,10 +780,12 @@ func (k *Im2col) Backward(x, w, dy, dx, dw, db []float32) {
 			k.packTransposed(w)
 		}
 		ng := k.g.N * k.g.G
-		if k.ipc > 0 {
-			ng = k.items()
+		switch {
+		case k.ipc > 0:
+			k.backwardItems(dw)
+		default:
+			k.accumulateDW(ng, k.bwdFn, dw)
 		}
-		k.accumulateDW(ng, k.bwdFn, dw)
 		if k.padded && dw != nil && !finite(dw) {
 			// The fast weight gradient multiplied dY's zero garbage
 			// columns by input values, and 0·Inf is NaN: a non-finite

@@ -1,8 +1,10 @@
 package kernel
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/convkit/convkit/internal/geom"
 )
@@ -154,6 +156,49 @@ func TestPhasedModeBounds(t *testing.T) {
 		k := NewIm2col(tc.g, 1)
 		if got := k.ipc > 0; got != tc.phased {
 			t.Errorf("stride %d on %d×%d: phase mode %v, want %v", tc.g.SH, tc.g.H, tc.g.W, got, tc.phased)
+		}
+	}
+}
+
+// TestPhasedBackwardDeterministic checks that the phase-mode backward
+// pass, whose items go to the team's parts dynamically, gives the same
+// bits on every call: each item's weight gradient has a slot of its own,
+// summed in item order. Accumulating per part instead would make dW depend
+// on which part claimed which item, and the repeated calls (with a worker
+// slowed on some of them) would then disagree in the last bits.
+func TestPhasedBackwardDeterministic(t *testing.T) {
+	g := geom.Conv{N: 16, C: 5, H: 14, W: 14, M: 7, KH: 3, KW: 3, SH: 2, SW: 2,
+		PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: 1, OH: 7, OW: 7}
+	defer SetParallelThreshold(SetParallelThreshold(0))
+	k := NewIm2col(g, 3)
+	if k.ipc == 0 || k.items() < 6 {
+		t.Fatalf("phase mode with %d items (ipc %d), want ≥ 6", k.items(), k.ipc)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	x, w, dy := random(r, g.InLen()), random(r, g.WeightLen()), random(r, g.OutLen())
+	want, wantDX := make([]float32, g.WeightLen()), make([]float32, g.InLen())
+	k.Backward(x, w, dy, wantDX, want, nil)
+	dw, dx := make([]float32, g.WeightLen()), make([]float32, g.InLen())
+	for i := range 50 {
+		if i%5 == 0 {
+			// Keep a worker busy for a while so that the parts claim
+			// different items than before.
+			go func() {
+				end := time.Now().Add(200 * time.Microsecond)
+				for time.Now().Before(end) {
+				}
+			}()
+		}
+		k.Backward(x, w, dy, dx, dw, nil)
+		for j := range dw {
+			if math.Float32bits(dw[j]) != math.Float32bits(want[j]) {
+				t.Fatalf("call %d: dw[%d] = %v, first call %v", i, j, dw[j], want[j])
+			}
+		}
+		for j := range dx {
+			if math.Float32bits(dx[j]) != math.Float32bits(wantDX[j]) {
+				t.Fatalf("call %d: dx[%d] = %v, first call %v", i, j, dx[j], wantDX[j])
+			}
 		}
 	}
 }

@@ -152,12 +152,20 @@ func poll() (Task, bool) {
 }
 
 // A Team runs parallel loops with a static split: For cuts the items into
-// contiguous ranges, one per part, the first run by the caller. It holds
+// contiguous ranges, one per part, the first run by the caller; or with a
+// dynamic one: in ForDynamic the parts claim items one at a time. It holds
 // the Latch of its loops so that a loop allocates nothing. A Team runs
 // one loop at a time; a loop body must not start another loop on any team.
 type Team struct {
 	threads int
 	done    Latch
+
+	// ForDynamic's loop: the next item to claim, the item count and body,
+	// and the claiming loop as a method value made once.
+	next  atomic.Int64
+	n     int
+	fn    func(part, lo, hi int)
+	claim func(part, lo, hi int)
 }
 
 // NewTeam returns a team of at most threads goroutines (threads ≤ 0 means
@@ -200,4 +208,47 @@ func (t *Team) ForParts(n, parts int, fn func(part, lo, hi int)) {
 	}
 	fn(0, 0, n/parts)
 	t.done.Wait()
+}
+
+// ForDynamic calls fn(part, i, i+1) for every item i in [0, n), in
+// parallel on Parts(n) parts (part 0 on the calling goroutine), each part
+// claiming the next unclaimed item when it is done with one, and returns
+// when all are done. Which part runs an item depends on timing: fn must
+// give the same results whichever part runs it (per-part scratch is fine;
+// per-part accumulators are not). On a shared machine the cores run at
+// different speeds from one moment to the next, and the static split of
+// For makes every loop wait for its slowest part; here a slowed part
+// simply runs fewer items.
+func (t *Team) ForDynamic(n int, fn func(part, lo, hi int)) {
+	parts := t.Parts(n)
+	if parts <= 1 {
+		for i := range n {
+			fn(0, i, i+1)
+		}
+		return
+	}
+	if t.claim == nil {
+		t.claim = t.claimLoop
+	}
+	t.next.Store(0)
+	t.n, t.fn = n, fn
+	t.done.Add(parts - 1)
+	for p := 1; p < parts; p++ {
+		Submit(Task{Fn: t.claim, Part: p, Done: &t.done}, parts-1)
+	}
+	t.claimLoop(0, 0, 0)
+	t.done.Wait()
+	t.fn = nil
+}
+
+// claimLoop is one part of ForDynamic: it claims and runs items until none
+// are left.
+func (t *Team) claimLoop(part, _, _ int) {
+	for {
+		i := int(t.next.Add(1) - 1)
+		if i >= t.n {
+			return
+		}
+		t.fn(part, i, i+1)
+	}
 }

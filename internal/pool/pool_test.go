@@ -71,3 +71,33 @@ func TestLatch(t *testing.T) {
 		}
 	}
 }
+
+// TestForDynamic checks that ForDynamic runs every item exactly once, one
+// item per call, with part numbers below Parts(n), and allocates nothing.
+func TestForDynamic(t *testing.T) {
+	for threads := 1; threads <= 4; threads++ {
+		tm := NewTeam(threads)
+		for n := 0; n <= 40; n++ {
+			hits := make([]atomic.Int32, n)
+			tm.ForDynamic(n, func(part, lo, hi int) {
+				if hi != lo+1 || part < 0 || part >= tm.Parts(n) {
+					t.Errorf("threads %d n %d: call (%d, %d, %d)", threads, n, part, lo, hi)
+					return
+				}
+				hits[lo].Add(1)
+			})
+			for i := range hits {
+				if h := hits[i].Load(); h != 1 {
+					t.Fatalf("threads %d n %d: item %d ran %d times", threads, n, i, h)
+				}
+			}
+		}
+	}
+	tm := NewTeam(3)
+	var sum atomic.Int64
+	fn := func(_, lo, hi int) { sum.Add(int64(hi - lo)) }
+	tm.ForDynamic(100, fn)
+	if a := testing.AllocsPerRun(100, func() { tm.ForDynamic(100, fn) }); a != 0 {
+		t.Errorf("ForDynamic allocates %v times per loop, want 0", a)
+	}
+}
