@@ -23,6 +23,17 @@ type gemmConv struct {
 	dwPriv [][]float32     // per part: a weight-gradient accumulator
 	dwPA   []*gemm.PackedA // per part: the packed dY of a weight-gradient GEMM
 
+	// Per-item weight gradients (see accumulateDW): one mg·kk slot per
+	// work item, made on the first call that uses them; whether this call
+	// does, the divisor that maps an item to its group ((it/slotDiv) mod
+	// G), and the slot sum's destination and loop (a method value made on
+	// first use).
+	slots    [][]float32
+	useSlots bool
+	slotDiv  int
+	sumDst   []float32
+	sumFn    func(part, lo, hi int)
+
 	// Constant weights (SetConstantWeights): the forward packs are kept
 	// while Forward gets the same weight slice.
 	constW  bool
@@ -75,14 +86,9 @@ func newGemmConv(g geom.Conv, threads, items int) gemmConv {
 // dY is packed into the part's own PackedA (storage reused across calls),
 // so the steady state allocates nothing.
 func (c *gemmConv) dwGemm(part, threads int, dy []float32, ldy int, b []float32, ldb, depth int, acc []float32) {
-	c.dwGemmBeta(part, threads, dy, ldy, b, ldb, depth, 1, acc)
-}
-
-// dwGemmBeta is dwGemm with acc scaled by beta first (0: overwritten).
-func (c *gemmConv) dwGemmBeta(part, threads int, dy []float32, ldy int, b []float32, ldb, depth int, beta float32, acc []float32) {
 	pa := c.dwPA[part]
 	pa.Pack(false, c.mg, depth, dy, ldy)
-	gemm.SgemmPackedA(threads, pa, true, c.kk, 1, b, ldb, beta, acc, c.kk)
+	gemm.SgemmPackedA(threads, pa, true, c.kk, 1, b, ldb, 1, acc, c.kk)
 }
 
 // dwGemmRows is dwGemm with col's rows read in place through a row table
@@ -125,10 +131,56 @@ func (c *gemmConv) runDynamic(items int, fn func(part, lo, hi int)) {
 	}
 }
 
-// accumulateDW runs fn over items as run does, fn adding weight gradients
-// into its part's dwPriv buffer, and sums the buffers into dw (when dw is
-// not nil).
-func (c *gemmConv) accumulateDW(items int, fn func(part, lo, hi int), dw []float32) {
+// dwSlotsMaxFloats bounds the per-item weight-gradient slots of
+// accumulateDW (4 MiB): the slots are written by the GEMMs and read once
+// by the sum, so they cost memory traffic in proportion; layers whose
+// slots would take more accumulate per part. The std training net's
+// strided convolutions need 295 Ki and 590 Ki floats, S1 and G1 at batch 8
+// 295 Ki.
+const dwSlotsMaxFloats = 1 << 20
+
+// sumChunks is the number of pieces the slot sum is cut into for the team
+// (each a contiguous range of weights summed over all slots).
+const sumChunks = 16
+
+// accumulateDW runs fn over items, fn adding the weight gradient of each
+// item to the accumulator dwAcc returns for it, and sums the accumulators
+// into dw (when dw is not nil). Item it belongs to group (it/div) mod G.
+//
+// With enough items for the team, the parts claim items one at a time
+// (Team.ForDynamic): on a shared machine the cores' speeds drift apart by
+// 10–20 % from one moment to the next, and a static split makes every call
+// wait for the slower part (in the std training step 1.3–5.8 ms per step
+// of idle time in the strided convolutions' backward alone). Each item's
+// weight gradient then goes to a slot of its own, and the slots are summed
+// in item order, so that dW does not depend on which part ran which item
+// (per-part accumulators would make it depend on timing). Layers whose
+// slots would exceed dwSlotsMaxFloats, and calls with fewer items than
+// threads (whose GEMMs run on the whole team instead), split the items
+// statically and accumulate per part.
+func (c *gemmConv) accumulateDW(items, div int, fn func(part, lo, hi int), dw []float32) {
+	if dw == nil {
+		c.runDynamic(items, fn)
+		return
+	}
+	if c.outer(items) && c.team.Threads() > 1 && items*c.mg*c.kk <= dwSlotsMaxFloats {
+		if len(c.slots) != items {
+			c.slots = make([][]float32, items)
+			for i := range c.slots {
+				c.slots[i] = make([]float32, c.mg*c.kk)
+			}
+		}
+		if c.sumFn == nil {
+			c.sumFn = c.sumLoop
+		}
+		c.useSlots, c.slotDiv = true, div
+		c.team.ForDynamic(items, fn)
+		c.useSlots = false
+		c.sumDst = dw
+		c.team.For(sumChunks, c.sumFn)
+		c.sumDst = nil
+		return
+	}
 	parts := 1
 	if c.outer(items) {
 		parts = c.team.Parts(items)
@@ -137,8 +189,48 @@ func (c *gemmConv) accumulateDW(items int, fn func(part, lo, hi int), dw []float
 		clear(p)
 	}
 	c.run(items, fn)
-	if dw != nil {
-		c.reduceDW(dw, parts)
+	c.reduceDW(dw, parts)
+}
+
+// dwAcc returns the weight-gradient accumulator for item it of group gi
+// run by part: the item's slot, cleared, when accumulateDW uses slots,
+// else the part's accumulator from group gi's weights on.
+func (c *gemmConv) dwAcc(part, it, gi int) []float32 {
+	if c.useSlots {
+		s := c.slots[it]
+		clear(s)
+		return s
+	}
+	return c.dwPriv[part][gi*c.mg*c.kk:]
+}
+
+// sumLoop is a part of accumulateDW's slot sum: weights [lo, hi) of
+// sumChunks equal pieces of dw, each the sum of its group's slots in item
+// order.
+func (c *gemmConv) sumLoop(_, lo, hi int) {
+	g := c.g
+	wg := c.mg * c.kk
+	total := g.G * wg
+	chunk := ceilDiv(total, sumChunks)
+	for a, b := min(lo*chunk, total), min(hi*chunk, total); a < b; {
+		gi, o := a/wg, a%wg
+		e := min(b, (gi+1)*wg)
+		dst := c.sumDst[a:e]
+		first := true
+		for it, sl := range c.slots {
+			switch {
+			case it/c.slotDiv%g.G != gi:
+			case first:
+				copy(dst, sl[o:])
+				first = false
+			default:
+				asm.Axpy(1, sl[o:o+len(dst)], dst)
+			}
+		}
+		if first {
+			clear(dst) // no item of this group
+		}
+		a = e
 	}
 }
 
@@ -325,7 +417,7 @@ func (k *Pointwise) Forward(x, w, b, y []float32) {
 		if !k.forwardPacked(w) {
 			k.packForward(w)
 		}
-		k.run(k.items()*k.fwdChunks(), k.fwdFn)
+		k.runDynamic(k.items()*k.fwdChunks(), k.fwdFn)
 	}
 	k.x, k.w, k.b, k.y = nil, nil, nil, nil
 }
@@ -414,10 +506,10 @@ func (k *Pointwise) Backward(x, w, dy, dx, dw, db []float32) {
 	}
 	if dx != nil {
 		k.packTransposed(w)
-		k.run(k.items(), k.dxFn)
+		k.runDynamic(k.items(), k.dxFn)
 	}
 	if dw != nil {
-		k.accumulateDW(k.items(), k.dwFn, dw)
+		k.accumulateDW(k.items(), 1, k.dwFn, dw)
 	}
 	if db != nil {
 		k.biasGrad(dy, db)
@@ -438,11 +530,10 @@ func (k *Pointwise) dxItems(_, lo, hi int) {
 func (k *Pointwise) dwItems(part, lo, hi int) {
 	g, hw := k.g, k.p
 	th := k.innerThreads(k.items())
-	acc := k.dwPriv[part]
 	for it := lo; it < hi; it++ {
 		n, gi := it/g.G, it%g.G
 		// dW_g += dY[n, g] (mg × hw) · X[n, g]ᵀ (hw × cg)
-		k.dwGemm(part, th, k.dy[(n*g.M+gi*k.mg)*hw:], hw, k.x[(n*g.C+gi*k.kk)*hw:], hw, hw, acc[gi*k.mg*k.kk:])
+		k.dwGemm(part, th, k.dy[(n*g.M+gi*k.mg)*hw:], hw, k.x[(n*g.C+gi*k.kk)*hw:], hw, hw, k.dwAcc(part, it, gi))
 	}
 }
 
@@ -591,11 +682,7 @@ func (k *Im2col) Forward(x, w, b, y []float32) {
 	default:
 		k.packForward(w)
 	}
-	if k.ipc > 0 && !k.direct {
-		k.runDynamic(k.fwdItems(), k.fwdFn)
-	} else {
-		k.run(k.fwdItems(), k.fwdFn)
-	}
+	k.runDynamic(k.fwdItems(), k.fwdFn)
 	k.x, k.w, k.b, k.y = nil, nil, nil, nil
 }
 
@@ -779,20 +866,18 @@ func (k *Im2col) Backward(x, w, dy, dx, dw, db []float32) {
 		case dx != nil:
 			k.packTransposed(w)
 		}
-		ng := k.g.N * k.g.G
-		switch {
-		case k.ipc > 0:
-			k.backwardItems(dw)
-		default:
-			k.accumulateDW(ng, k.bwdFn, dw)
+		ng := k.g.N * k.g.G // padded: (image, group) items
+		if k.ipc > 0 {
+			ng = k.items()
 		}
+		k.accumulateDW(ng, 1, k.bwdFn, dw)
 		if k.padded && dw != nil && !finite(dw) {
 			// The fast weight gradient multiplied dY's zero garbage
 			// columns by input values, and 0·Inf is NaN: a non-finite
 			// input may have spoiled a finite result. Redo dW with the
 			// garbage columns zeroed (dX is done).
 			k.dx, k.dwExact = nil, true
-			k.accumulateDW(ng, k.bwdFn, dw)
+			k.accumulateDW(ng, 1, k.bwdFn, dw)
 			k.dwExact = false
 		}
 		dx, dw = nil, nil // done
@@ -801,10 +886,10 @@ func (k *Im2col) Backward(x, w, dy, dx, dw, db []float32) {
 		// dX is accumulated chunk by chunk, so one (image, group) belongs to
 		// one goroutine.
 		k.packTransposed(w)
-		k.run(k.g.N*k.g.G, k.dxFn)
+		k.runDynamic(k.g.N*k.g.G, k.dxFn)
 	}
 	if dw != nil {
-		k.accumulateDW(k.items(), k.dwFn, dw)
+		k.accumulateDW(k.items(), k.chunks, k.dwFn, dw)
 	}
 	if db != nil {
 		k.biasGrad(dy, db)
@@ -853,7 +938,7 @@ func (k *Im2col) dxDone(part int, dxg []float32) {
 func (k *Im2col) backwardPadded(part, lo, hi int) {
 	g := k.g
 	th := k.innerThreads(g.N * g.G)
-	col, xp, dyp, gx, acc := k.cols[part], k.xpads[part], k.dyps[part], k.gxs[part], k.dwPriv[part]
+	col, xp, dyp, gx := k.cols[part], k.xpads[part], k.dyps[part], k.gxs[part]
 	hw, wp := g.H*g.W, k.wp
 	for it := lo; it < hi; it++ {
 		n, gi := it/g.G, it%g.G
@@ -875,6 +960,7 @@ func (k *Im2col) backwardPadded(part, lo, hi int) {
 		if k.dw == nil {
 			continue
 		}
+		acc := k.dwAcc(part, it, gi)
 		for ch := range k.rchk {
 			o0 := ch * k.rowsC
 			nr := min(k.rowsC, g.OH-o0)
@@ -884,7 +970,7 @@ func (k *Im2col) backwardPadded(part, lo, hi int) {
 				// col's rows are the taps' runs of xp, garbage columns and
 				// all: dY's zeros there add nothing while the input is
 				// finite (Backward checks dW and redoes it exactly if not).
-				k.dwGemmRows(part, th, dyp[k.dypLead+o0*wp:], k.dypLen, xp, runs, nn, acc[gi*k.mg*k.kk:])
+				k.dwGemmRows(part, th, dyp[k.dypLead+o0*wp:], k.dypLen, xp, runs, nn, acc)
 				continue
 			}
 			for t := range k.kk {
@@ -901,7 +987,7 @@ func (k *Im2col) backwardPadded(part, lo, hi int) {
 					}
 				}
 			}
-			k.dwGemm(part, th, dyp[k.dypLead+o0*wp:], k.dypLen, col, nn, nn, acc[gi*k.mg*k.kk:])
+			k.dwGemm(part, th, dyp[k.dypLead+o0*wp:], k.dypLen, col, nn, nn, acc)
 		}
 	}
 }
@@ -979,12 +1065,12 @@ func (k *Im2col) dxItems(part, lo, hi int) {
 func (k *Im2col) dwItems(part, lo, hi int) {
 	g := k.g
 	th := k.innerThreads(k.items())
-	col, acc := k.cols[part], k.dwPriv[part]
+	col := k.cols[part]
 	for it := lo; it < hi; it++ {
 		n, gi, p0, pn := k.chunk(it)
 		im2col(g, k.xg(k.x, n, gi), col, pn, p0, pn, k.des[part])
 		// dW_g += dY[n, g][:, chunk] (mg × pn) · colᵀ (pn × kk)
-		k.dwGemm(part, th, k.dy[(n*g.M+gi*k.mg)*k.p+p0:], k.p, col, pn, pn, acc[gi*k.mg*k.kk:])
+		k.dwGemm(part, th, k.dy[(n*g.M+gi*k.mg)*k.p+p0:], k.p, col, pn, pn, k.dwAcc(part, it, gi))
 	}
 }
 

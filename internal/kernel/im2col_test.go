@@ -160,19 +160,57 @@ func TestPhasedModeBounds(t *testing.T) {
 	}
 }
 
-// TestPhasedBackwardDeterministic checks that the phase-mode backward
-// pass, whose items go to the team's parts dynamically, gives the same
-// bits on every call: each item's weight gradient has a slot of its own,
-// summed in item order. Accumulating per part instead would make dW depend
-// on which part claimed which item, and the repeated calls (with a worker
-// slowed on some of them) would then disagree in the last bits.
-func TestPhasedBackwardDeterministic(t *testing.T) {
-	g := geom.Conv{N: 16, C: 5, H: 14, W: 14, M: 7, KH: 3, KW: 3, SH: 2, SW: 2,
-		PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: 1, OH: 7, OW: 7}
+// TestBackwardDeterministic checks that the GEMM-based backward passes,
+// whose work items go to the team's parts dynamically, give the same bits
+// on every call, in each mode (phase split, padded width, classic im2col,
+// pointwise): each item's weight gradient has a slot of its own, summed in
+// item order. Accumulating per part instead would make dW depend on which
+// part claimed which item, and the repeated calls (with a worker slowed on
+// some of them) would then disagree in the last bits.
+func TestBackwardDeterministic(t *testing.T) {
+	conv := func(n, c, h, m, k, s, pad int) geom.Conv {
+		o := (h+2*pad-k)/s + 1
+		return geom.Conv{N: n, C: c, H: h, W: h, M: m, KH: k, KW: k, SH: s, SW: s,
+			PadT: pad, PadB: pad, PadL: pad, PadR: pad, DH: 1, DW: 1, G: 1, OH: o, OW: o}
+	}
 	defer SetParallelThreshold(SetParallelThreshold(0))
-	k := NewIm2col(g, 3)
-	if k.ipc == 0 || k.items() < 6 {
-		t.Fatalf("phase mode with %d items (ipc %d), want ≥ 6", k.items(), k.ipc)
+	for _, tc := range []struct {
+		name string
+		g    geom.Conv
+		mode func(k *Im2col) bool
+	}{
+		{"phased", conv(16, 5, 14, 7, 3, 2, 1), func(k *Im2col) bool { return k.ipc > 0 }},
+		{"padded", conv(8, 5, 20, 7, 3, 1, 1), func(k *Im2col) bool { return k.padded }},
+		{"classic", conv(8, 3, 5, 4, 3, 1, 12), func(k *Im2col) bool { return !k.padded && k.ipc == 0 }},
+		{"pointwise", conv(8, 6, 30, 5, 1, 1, 0), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkDeterministic(t, tc.g, tc.mode) })
+	}
+}
+
+// checkDeterministic runs the backward pass of g 50 times (pointwise when
+// mode is nil, else Im2col, which mode must accept) and checks that dW and
+// dX keep the bits of the first call.
+func checkDeterministic(t *testing.T, g geom.Conv, mode func(k *Im2col) bool) {
+	var k interface {
+		Backward(x, w, dy, dx, dw, db []float32)
+	}
+	items := 0
+	if mode == nil {
+		pk := NewPointwise(g, 3)
+		if pk.batched {
+			t.Fatal("pointwise geometry batched")
+		}
+		k, items = pk, pk.items()
+	} else {
+		ik := NewIm2col(g, 3)
+		if !mode(ik) {
+			t.Fatal("geometry not in its mode")
+		}
+		k, items = ik, ik.items()
+	}
+	if items < 6 {
+		t.Fatalf("%d items, want ≥ 6", items)
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	x, w, dy := random(r, g.InLen()), random(r, g.WeightLen()), random(r, g.OutLen())
@@ -181,7 +219,7 @@ func TestPhasedBackwardDeterministic(t *testing.T) {
 	dw, dx := make([]float32, g.WeightLen()), make([]float32, g.InLen())
 	for i := range 50 {
 		if i%5 == 0 {
-			// Keep a worker busy for a while so that the parts claim
+			// Keep a core busy for a while so that the parts claim
 			// different items than before.
 			go func() {
 				end := time.Now().Add(200 * time.Microsecond)

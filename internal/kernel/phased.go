@@ -59,14 +59,6 @@ type phased struct {
 	dRowsFn  func(part, lo, hi int)
 	dn, dgi  int // per-call arguments of dRowsFn (with fx)
 
-	// Per-item weight gradients (see backwardItems): one mg·kk slot per
-	// work item, made on the first backward pass that needs them; the
-	// destination of sumLoop and the loop itself as a method value.
-	dwItems  [][]float32
-	useSlots bool // this call's weight gradients go to dwItems
-	sumDst   []float32
-	sumFn    func(part, lo, hi int)
-
 	// Per-call arguments of the team loops of forwardPhased (fillLoop,
 	// outLoop), made once as method values.
 	fillFn, outFn func(part, lo, hi int)
@@ -112,8 +104,8 @@ func (k *Im2col) setupPhased(modestPad bool) {
 	ph.hq, ph.wq = hq, wq
 	want := clamp(ceilDiv(phasedCols, k.p), 1, g.N)
 	if t := k.team.Threads(); t > 1 {
-		// At least 4 items per thread, so that the dynamic schedules of
-		// forwardPhased and backwardItems have something to balance.
+		// At least 4 items per thread, so that the dynamic schedule
+		// (Team.ForDynamic) has something to balance.
 		want = min(want, max(1, g.N/(4*t)))
 	}
 	ph.ipc = k.balancedIPC(want, max(1, phasedFloats/(k.kk*k.p)))
@@ -139,7 +131,7 @@ func (k *Im2col) setupPhased(modestPad bool) {
 		ph.pys = append(ph.pys, make([]float32, k.mg*ph.ipc*k.p))
 	}
 	k.fwdFn, k.bwdFn = k.forwardPhased, k.backwardPhased
-	ph.fillFn, ph.outFn, ph.sumFn = k.fillLoop, k.outLoop, k.sumLoop
+	ph.fillFn, ph.outFn = k.fillLoop, k.outLoop
 	// The team loops of a threaded GEMM use one deinterleave row per part.
 	for len(k.des) < k.team.Threads() {
 		k.des = append(k.des, make([]float32, g.W))
@@ -452,67 +444,6 @@ func (k *Im2col) outLoop(_, lo, hi int) {
 	k.copyOut(ph.fy, ph.fld, ph.fgi, ph.fn0, lo, hi)
 }
 
-// dwSlotsMaxFloats bounds the per-item weight-gradient slots of
-// backwardItems (4 MiB): the slots are written by the GEMMs and read once
-// by the sum, so they cost memory traffic in proportion; layers whose
-// slots would take more accumulate per part instead. The std training
-// net's strided convolutions need 295 Ki and 590 Ki floats.
-const dwSlotsMaxFloats = 1 << 20
-
-// sumChunks is the number of pieces the slot sum is cut into for the
-// team (each a contiguous range of weights summed over all slots).
-const sumChunks = 16
-
-// backwardItems runs backwardPhased over the work items with the team's
-// parts claiming items one at a time (Team.ForDynamic): on a shared
-// machine the two cores' speeds drift apart by 10–20 % from one moment to
-// the next, and a static split makes every call wait for the slower part.
-// The weight gradient of each item goes to a slot of its own (beta 0),
-// and the slots are then summed in item order into dw, so that dW does
-// not depend on which part ran which item, nor on the thread count. When
-// the slots would exceed dwSlotsMaxFloats the items are split statically
-// and accumulated per part (accumulateDW) instead.
-func (k *Im2col) backwardItems(dw []float32) {
-	ph := &k.phased
-	items := k.items()
-	if dw == nil || items*k.mg*k.kk > dwSlotsMaxFloats {
-		k.accumulateDW(items, k.bwdFn, dw)
-		return
-	}
-	if len(ph.dwItems) != items {
-		ph.dwItems = make([][]float32, items)
-		for i := range ph.dwItems {
-			ph.dwItems[i] = make([]float32, k.mg*k.kk)
-		}
-	}
-	ph.useSlots = true
-	k.runDynamic(items, k.bwdFn)
-	ph.useSlots = false
-	ph.sumDst = dw
-	k.team.For(sumChunks, ph.sumFn)
-	ph.sumDst = nil
-}
-
-// sumLoop is a part of backwardItems' sum: weights [lo, hi) of sumChunks
-// equal pieces of dw, each the sum of the slots of its group's items in
-// item order (item it belongs to group it mod G).
-func (k *Im2col) sumLoop(_, lo, hi int) {
-	ph, g := &k.phased, k.g
-	wg := k.mg * k.kk
-	total := g.G * wg
-	chunk := ceilDiv(total, sumChunks)
-	for a, b := min(lo*chunk, total), min(hi*chunk, total); a < b; {
-		gi, o := a/wg, a%wg
-		e := min(b, (gi+1)*wg)
-		dst := ph.sumDst[a:e]
-		copy(dst, ph.dwItems[gi][o:])
-		for it := gi + g.G; it < len(ph.dwItems); it += g.G {
-			asm.Axpy(1, ph.dwItems[it][o:o+len(dst)], dst)
-		}
-		a = e
-	}
-}
-
 // backwardPhased computes dW and dX for phase-mode work items, the dY of
 // the item's cnt images gathered side by side (M/G × cnt·P) once for both:
 //
@@ -523,7 +454,7 @@ func (k *Im2col) sumLoop(_, lo, hi int) {
 func (k *Im2col) backwardPhased(part, lo, hi int) {
 	g, ph := k.g, &k.phased
 	th := k.innerThreads(k.items())
-	col, dyq, q, gq, acc := ph.pcols[part], ph.pys[part], ph.xqs[part], ph.gqs[part], k.dwPriv[part]
+	col, dyq, q, gq := ph.pcols[part], ph.pys[part], ph.xqs[part], ph.gqs[part]
 	for it := lo; it < hi; it++ {
 		gi, n0, cnt := k.phasedItem(it)
 		ld := cnt * k.p
@@ -537,11 +468,7 @@ func (k *Im2col) backwardPhased(part, lo, hi int) {
 				k.fillPhases(q, k.xg(k.x, n0+i, gi), k.des[part])
 				k.phaseCols(col[i*k.p:], ld, q)
 			}
-			if ph.useSlots {
-				k.dwGemmBeta(part, th, dyq, ld, col, ld, ld, 0, ph.dwItems[it])
-			} else {
-				k.dwGemm(part, th, dyq, ld, col, ld, ld, acc[gi*k.mg*k.kk:])
-			}
+			k.dwGemm(part, th, dyq, ld, col, ld, ld, k.dwAcc(part, it, gi))
 		}
 		if k.dx != nil {
 			gemm.SgemmPackedA(th, k.paT[gi], false, ld, 1, dyq, ld, 0, col, ld)
