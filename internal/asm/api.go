@@ -102,6 +102,37 @@ func Sgemm6x8(kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta
 	Sgemm6x8Generic(kc, a, b, ldb, c, ldc, alpha, beta)
 }
 
+// Sgemm6x1 is the one-column kernel of a packed A micro-panel:
+//
+//	s[i] = Σ_{p<kc} a[p*6+i] * b[p*ldb]      i < 6
+//
+// with the k steps summed round-robin in four partial sums s0..s3 (p mod
+// 4) and added as (s0 + s1) + (s2 + s3); out[i] = s[i]. It serves the last
+// column of a C whose width is 1 more than a multiple of 16 (49, a 7×7
+// map at batch 1), where the 6×8 kernel would cost most of a full tile.
+// It panics if kc < 0, ldb < 1, len(a) < 6*kc, len(b) < (kc-1)*ldb+1
+// (kc > 0) or len(out) < 6.
+func Sgemm6x1(kc int, a, b []float32, ldb int, out []float32) {
+	if kc < 0 || ldb < 1 || len(a) < MR*kc || (kc > 0 && len(b) < (kc-1)*ldb+1) || len(out) < MR {
+		panic("asm: Sgemm6x1: bad arguments")
+	}
+	if useAsm.Load() {
+		if kc == 0 {
+			clear(out[:MR])
+			return
+		}
+		sgemm6x1AVX2(kc, &a[0], &b[0], ldb, &out[0])
+		return
+	}
+	for i := range MR {
+		var s [4]float32
+		for p := range kc {
+			s[p%4] += a[p*MR+i] * b[p*ldb]
+		}
+		out[i] = (s[0] + s[1]) + (s[2] + s[3])
+	}
+}
+
 // Sgemm6x16Prefetch is Sgemm6x16 that also issues, spread over its k loop,
 // prefetches of the cache lines at &pf[0] + p*pfld floats for p < kc (for
 // example the rows of the next B micro-panel of a row-major matrix, packed

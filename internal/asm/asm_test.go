@@ -582,3 +582,41 @@ func checkTile(t *testing.T, what string, got, c0 []float32, ldc, rows, cols, kc
 		}
 	}
 }
+
+// TestSgemm6x1: the one-column kernel against float64 sums for depths
+// around its four-step loop and a strided B column, asm and Go twin, with
+// guards after the six outputs.
+func TestSgemm6x1(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 17))
+	for _, kc := range []int{0, 1, 2, 3, 4, 5, 7, 8, 31, 192} {
+		for _, ldb := range []int{1, 16, 5} {
+			a := randSlice(r, 6*kc)
+			b := randSlice(r, max(0, (kc-1)*ldb+1))
+			for _, useA := range []bool{false, true} {
+				if useA && !HasAVX2FMA {
+					continue
+				}
+				prev := SetUseAsm(useA)
+				out := []float32{9, 9, 9, 9, 9, 9, 7, 7}
+				Sgemm6x1(kc, a, b, ldb, out)
+				SetUseAsm(prev)
+				if out[6] != 7 || out[7] != 7 {
+					t.Fatalf("kc=%d ldb=%d asm=%v: wrote past the six outputs", kc, ldb, useA)
+				}
+				for i := range 6 {
+					var s, mag float64
+					for p := range kc {
+						v := float64(a[p*6+i]) * float64(b[p*ldb])
+						s += v
+						mag += math.Abs(v)
+					}
+					if d := math.Abs(float64(out[i]) - s); !(d <= tol(kc, mag)) {
+						t.Fatalf("kc=%d ldb=%d asm=%v row %d: got %v want %v", kc, ldb, useA, i, out[i], s)
+					}
+				}
+			}
+		}
+	}
+	mustPanic(t, "6x1 with a short out", func() { Sgemm6x1(1, make([]float32, 6), make([]float32, 1), 1, make([]float32, 5)) })
+	mustPanic(t, "6x1 with a short B", func() { Sgemm6x1(2, make([]float32, 12), make([]float32, 16), 16, make([]float32, 6)) })
+}

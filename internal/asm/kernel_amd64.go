@@ -62,6 +62,12 @@ func sgemm6x16PFAVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32, pf 
 //go:noescape
 func packMRAVX2(kc int, dst, src *float32, ld int)
 
+// sgemm6x1AVX2 is the assembly body of Sgemm6x1: out[i] = Σ_p
+// a[p*6+i]·b[p*ldb] for i < 6 (out holds 6 values).
+//
+//go:noescape
+func sgemm6x1AVX2(kc int, a, b *float32, ldb int, out *float32)
+
 // sgemm6x8AVX2 is the assembly body of Sgemm6x8.
 //
 //go:noescape

@@ -1312,3 +1312,78 @@ ptr_loop1:
 ptr_done:
 	VZEROUPPER
 	RET
+
+// ===========================================================================
+// func sgemm6x1AVX2(kc int, a, b *float32, ldb int, out *float32)
+//
+//	out[i] = Σ_{p<kc} a[p*6+i] * b[p*ldb]     i < 6
+//
+// One column against a packed A micro-panel: the last column of a matrix
+// with 16·n + 1 columns (a 7×7 map at batch 1: 49). The 6×8 kernel would
+// spend a whole k step of broadcasts on it; here the six A values of a k
+// step are the vector (rows 0–3 in one XMM, rows 4–5 in the low half of
+// another) and b[p] the broadcast: 3 loads and 2 FMAs per k step. The k
+// steps go round-robin to four accumulator pairs (FMA latency), summed as
+// (s0 + s1) + (s2 + s3) at the end.
+// ===========================================================================
+#define K1A  SI // &a[p*6]
+#define K1B  DI // &b[p*ldb]
+#define K1LD R8 // ldb * 4
+
+// K1STEP(AOFF, LO, HI): one k step, A at K1A + AOFF, b at K1B; the B
+// pointer advances by one row.
+#define K1STEP(AOFF, LO, HI) \
+	VBROADCASTSS (K1B), X8;          \
+	VFMADD231PS  AOFF(K1A), X8, LO;  \
+	VMOVSD       AOFF+16(K1A), X9;   \
+	VFMADD231PS  X9, X8, HI;         \
+	ADDQ         K1LD, K1B
+
+TEXT ·sgemm6x1AVX2(SB), NOSPLIT, $0-40
+	MOVQ   kc+0(FP), CX
+	MOVQ   a+8(FP), K1A
+	MOVQ   b+16(FP), K1B
+	MOVQ   ldb+24(FP), K1LD
+	SHLQ   $2, K1LD
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	VXORPS X5, X5, X5
+	VXORPS X6, X6, X6
+	VXORPS X7, X7, X7
+
+k1_loop4:
+	CMPQ CX, $4
+	JLT  k1_tail
+	K1STEP(0, X0, X1)
+	K1STEP(24, X2, X3)
+	K1STEP(48, X4, X5)
+	K1STEP(72, X6, X7)
+	ADDQ $96, K1A
+	SUBQ $4, CX
+	JMP  k1_loop4
+
+k1_tail: // 0–3 steps left: partial sums 0, 1, 2 in turn
+	TESTQ CX, CX
+	JEQ   k1_sum
+	K1STEP(0, X0, X1)
+	CMPQ  CX, $1
+	JEQ   k1_sum
+	K1STEP(24, X2, X3)
+	CMPQ  CX, $2
+	JEQ   k1_sum
+	K1STEP(48, X4, X5)
+
+k1_sum:
+	VADDPS X2, X0, X0 // s0 + s1
+	VADDPS X6, X4, X4 // s2 + s3
+	VADDPS X4, X0, X0
+	VADDPS X3, X1, X1
+	VADDPS X7, X5, X5
+	VADDPS X5, X1, X1
+	MOVQ   out+32(FP), AX
+	VMOVUPS X0, (AX)  // rows 0–3
+	VMOVSD  X1, 16(AX) // rows 4–5
+	RET

@@ -125,3 +125,7 @@ func sgemm6x16RowsAVX2(kc int, a, b *float32, off *int, nb int, c *float32, ldc 
 func padRowsAVX2(dst, src *float32, rows, w, sstride, lead, dstride int) {
 	padRowsGeneric(unsafe.Slice(dst, (rows-1)*dstride+dstride), unsafe.Slice(src, (rows-1)*sstride+w), rows, w, sstride, lead, dstride)
 }
+
+func sgemm6x1AVX2(kc int, a, b *float32, ldb int, out *float32) {
+	panic("asm: sgemm6x1AVX2 without assembly")
+}

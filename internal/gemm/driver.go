@@ -296,8 +296,9 @@ func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOpe
 // depth block ablk against one packed B micro-panel bp (kcb deep), updating
 // C columns [col, col+nr). Full tiles go straight to C; edge tiles go
 // through the scratch tile and mergeTile. A panel at most 8 wide (the last
-// one) uses the 6×8 kernel, halving the work wasted on zero padding
-// (n = 49: 56 computed columns instead of 64). If pf is not empty, the
+// one) uses the 6×8 kernel, halving the work wasted on zero padding, and
+// a panel 1 wide the 6×1 kernel (n = 49: 49 computed columns instead of
+// 56 or 64). If pf is not empty, the
 // first micro-kernel call also prefetches kcb lines at pf[p*pfld].
 func tileColumn(ws *workspace, m int, ablk, bp []float32, kcb, ir0, ir1, col, nr int, alpha, beta float32, c []float32, ldc int, pf []float32, pfld int) {
 	for ir := ir0; ir < ir1; ir++ {
@@ -305,6 +306,17 @@ func tileColumn(ws *workspace, m int, ablk, bp []float32, kcb, ir0, ir1, col, nr
 		row := ir * MR
 		mr := min(MR, m-row)
 		switch {
+		case nr == 1:
+			// The last column of n = 16·k + 1 (a 7×7 map at batch 1).
+			asm.Sgemm6x1(kcb, ap, bp, NR, ws.tile[:MR])
+			for i, s := range ws.tile[:mr] {
+				ci := &c[(row+i)*ldc+col]
+				t := alpha * s // as mergeTile merges the other kernels' alpha·A·B
+				if beta != 0 {
+					t += beta * *ci
+				}
+				*ci = t
+			}
 		case nr <= 8 && mr == MR && nr == 8:
 			asm.Sgemm6x8(kcb, ap, bp, NR, c[row*ldc+col:], ldc, alpha, beta)
 		case nr <= 8:
