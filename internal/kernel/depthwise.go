@@ -388,25 +388,21 @@ func bandSize(s, ow, oh int) int {
 
 // fillBand copies the input rows r0 ≤ r < r0+nr (of an ih×iw plane) into
 // buf, each as wb values starting at column c0, with zeros where the row or
-// column falls outside the plane.
+// column falls outside the plane. The rows inside the plane are one
+// asm.PadRows call (zeros, values, zeros in 8-value vectors), which may
+// spill zeros into the next row of buf; the rows below the plane are
+// cleared after it.
 func fillBand(buf, x []float32, ih, iw, r0, nr, c0, wb int) {
-	lo, hi := clamp(-c0, 0, wb), clamp(iw-c0, 0, wb) // columns of buf that are inside
-	for i := range nr {
-		row := buf[i*wb : (i+1)*wb]
-		r := r0 + i
-		if r < 0 || r >= ih || lo >= hi {
-			clear(row)
-			continue
-		}
-		// The margins are a few values: plain loops beat clear's call.
-		for j := range row[:lo] {
-			row[j] = 0
-		}
-		copy(row[lo:hi], x[r*iw+c0+lo:r*iw+c0+hi])
-		for j := hi; j < wb; j++ {
-			row[j] = 0
-		}
+	lo, hi := clamp(-c0, 0, wb), clamp(iw-c0, 0, wb)      // columns of buf that are inside
+	first, last := clamp(-r0, 0, nr), clamp(ih-r0, 0, nr) // rows of buf that are inside (first ≤ last)
+	if lo >= hi {
+		first, last = nr, nr
 	}
+	if first < last {
+		asm.PadRows(buf[first*wb:nr*wb], x[(r0+first)*iw+c0+lo:], last-first, hi-lo, iw, lo, wb)
+	}
+	clear(buf[:first*wb])
+	clear(buf[last*wb : nr*wb])
 }
 
 // conv3x3Plane computes one plane of a 3×3 convolution with stride s (1 or
