@@ -52,6 +52,7 @@ type Depthwise struct {
 	accs [][]float64 // per part: the taps of one filter
 	bufs [][]float32 // per part: a band of zero-padded input rows (3×3 modes)
 	zero []float32   // a row of zeros standing for a padded top or bottom row
+	zdy  []float32   // a zero dY plane: the odd values upsample2 interleaves
 	des  [][]float32 // per part: one H×W plane with deinterleaved rows (backward, SW > 1)
 	ups  [][]float32 // per part: dY upsampled to stride 1 (backward, 3×3 stride 2), see upsample2
 	uh   int         // rows and columns of an upsampled plane
@@ -101,6 +102,7 @@ func NewDepthwise(g geom.Conv, mode DepthwiseMode, threads int) *Depthwise {
 			k.bufs[i] = make([]float32, max(len(k.bufs[i]), bandSize(1, g.W, g.H), bandSize(1, k.uw, k.uh)))
 		}
 		k.zero = make([]float32, max(len(k.zero), bandWidth(1, max(g.W, k.uw))))
+		k.zdy = make([]float32, g.OH*g.OW)
 	}
 	if g.SW > 1 {
 		k.des = make([][]float32, k.team.Threads())
@@ -222,7 +224,7 @@ func (k *Depthwise) dxPlanes(part, lo, hi int) {
 					rot[t] = w[8-t]
 				}
 				up := k.ups[part]
-				upsample2(dy[:ohw], g.OH, g.OW, up, k.uw)
+				upsample2(dy[:ohw], g.OH, g.OW, up, k.uw, k.zdy)
 				conv3x3Plane(1, up, k.uh, k.uw, dx, g.H, g.W, 2-g.PadT, 2-g.PadL, rot[:], 0, j > 0, k.bufs[part], k.zero)
 				continue
 			}
@@ -280,17 +282,12 @@ func (k *Depthwise) dwChannels(part, lo, hi int) {
 }
 
 // upsample2 writes the oh×ow plane dy at the even rows and columns of up
-// (row length uw): up[2o·uw + 2p] = dy[o·ow + p]. The other positions of
-// up are left alone; they are zero from allocation on.
-func upsample2(dy []float32, oh, ow int, up []float32, uw int) {
-	for o := range oh {
-		src := dy[o*ow : (o+1)*ow]
-		dst := up[2*o*uw:]
-		dst = dst[:2*len(src)-1]
-		for p, v := range src {
-			dst[2*p] = v
-		}
-	}
+// (row length uw): up[2o·uw + 2p] = dy[o·ow + p], and zeros between them
+// (up[2o·uw + 2p + 1], p < ow − 1), interleaving each row with a row of
+// zeros from zdy (an oh×ow zero plane) in one asm call. The odd rows of up
+// are left alone; they are zero from allocation on.
+func upsample2(dy []float32, oh, ow int, up []float32, uw int, zdy []float32) {
+	asm.Interleave2Rows(up, dy, zdy, ow, ow-1, oh, 2*uw, ow)
 }
 
 // dwChannel sets k.accs[part] to the weight gradient of output channel m
@@ -309,7 +306,7 @@ func (k *Depthwise) dwChannel(part, m, c int, upsampled bool) {
 			// dW[a, b] = Σ dY[o, p]·x[2o − PadT + a, 2p − PadL + b] is the
 			// stride-1 weight gradient of the upsampled dY.
 			up := k.ups[part]
-			upsample2(dy, g.OH, g.OW, up, k.uw)
+			upsample2(dy, g.OH, g.OW, up, k.uw, k.zdy)
 			grad3x3S1Plane(x, g.H, g.W, up, k.uh, k.uw, g.PadT, g.PadL, a, k.bufs[part], k.zero)
 		case k.mode == Depthwise3x3S1:
 			grad3x3S1Plane(x, g.H, g.W, dy, g.OH, g.OW, g.PadT, g.PadL, a, k.bufs[part], k.zero)
