@@ -464,20 +464,26 @@ func checkIndirect(t *testing.T, seed uint64, gen func(r *rand.Rand, k int) indi
 	})
 }
 
+// randRows returns a row table of count rows of length values each,
+// starting anywhere in src (overlapping, out of order), and the rows
+// gathered into a count × length matrix.
+func randRows(r *rand.Rand, src []float32, count, length int) ([]int, []float32) {
+	off := make([]int, count)
+	gathered := make([]float32, count*length)
+	for i := range off {
+		off[i] = r.IntN(len(src) - length + 1)
+		copy(gathered[i*length:(i+1)*length], src[off[i]:])
+	}
+	return off, gathered
+}
+
 // TestSgemmPackedARows: the indirect GEMM (B as a row table) for row
 // tables with overlapping, out-of-order rows and partial column panels.
 func TestSgemmPackedARows(t *testing.T) {
 	checkIndirect(t, 9, func(r *rand.Rand, k int) indirectCase {
 		n := 1 + r.IntN(90)
 		src := randMat(r, 1, n+3*k+5, n+3*k+5)
-		off := make([]int, k)
-		for p := range off {
-			off[p] = r.IntN(len(src) - n + 1)
-		}
-		gathered := make([]float32, k*n)
-		for p, o := range off {
-			copy(gathered[p*n:(p+1)*n], src[o:o+n])
-		}
+		off, gathered := randRows(r, src, k, n)
 		return indirectCase{n: n, gathered: gathered, ld: n, indirect: func(th int, pa *PackedA, alpha, beta float32, c []float32) {
 			SgemmPackedARows(th, pa, n, alpha, src, asm.NewRows(off), beta, c, n)
 		}}
@@ -545,14 +551,7 @@ func TestSgemmPackedATransRows(t *testing.T) {
 	checkIndirect(t, 11, func(r *rand.Rand, k int) indirectCase {
 		n := 1 + r.IntN(90)
 		src := randMat(r, 1, k+3*n+5, k+3*n+5)
-		off := make([]int, n)
-		for j := range off {
-			off[j] = r.IntN(len(src) - k + 1)
-		}
-		gathered := make([]float32, n*k) // B, n × k
-		for j, o := range off {
-			copy(gathered[j*k:(j+1)*k], src[o:o+k])
-		}
+		off, gathered := randRows(r, src, n, k) // B, n × k
 		return indirectCase{n: n, gathered: gathered, ld: k, trans: true, indirect: func(th int, pa *PackedA, alpha, beta float32, c []float32) {
 			SgemmPackedATransRows(th, pa, n, alpha, src, asm.NewRows(off), beta, c, n)
 		}}

@@ -135,8 +135,8 @@ func (c *gemmConv) runDynamic(items int, fn func(part, lo, hi int)) {
 // accumulateDW (4 MiB): the slots are written by the GEMMs and read once
 // by the sum, so they cost memory traffic in proportion; layers whose
 // slots would take more accumulate per part. The std training net's
-// strided convolutions need 295 Ki and 590 Ki floats, S1 and G1 at batch 8
-// 295 Ki.
+// strided convolutions need 294,912 floats (16 items × 64·288 weights) and
+// 589,824 (8 × 128·576); S1 and G1 at batch 8 294,912.
 const dwSlotsMaxFloats = 1 << 20
 
 // sumChunks is the number of pieces the slot sum is cut into for the team
@@ -206,7 +206,7 @@ func (c *gemmConv) dwAcc(part, it, gi int) []float32 {
 
 // sumLoop is a part of accumulateDW's slot sum: weights [lo, hi) of
 // sumChunks equal pieces of dw, each the sum of its group's slots in item
-// order.
+// order (every group has items: they cover all images and groups).
 func (c *gemmConv) sumLoop(_, lo, hi int) {
 	g := c.g
 	wg := c.mg * c.kk
@@ -226,9 +226,6 @@ func (c *gemmConv) sumLoop(_, lo, hi int) {
 			default:
 				asm.Axpy(1, sl[o:o+len(dst)], dst)
 			}
-		}
-		if first {
-			clear(dst) // no item of this group
 		}
 		a = e
 	}

@@ -47,7 +47,7 @@ type phased struct {
 	// the input, and where they start in a deinterleaved input row.
 	sigLo, sigHi, sigSrc []int
 	// Per row phase ρ: its input rows (see phaseRows), computed once.
-	rhoRows [][3]int
+	rhoRows []phaseRow
 	// Per im2col row (tap): where its run starts in the phase planes
 	// (tapRun), as a row table for CopyRuns, AddRuns and Sgemm6x16Rows.
 	tapRows asm.Rows
@@ -116,8 +116,7 @@ func (k *Im2col) setupPhased(modestPad bool) {
 		ph.sigLo, ph.sigHi, ph.sigSrc = append(ph.sigLo, lo), append(ph.sigHi, hi), append(ph.sigSrc, ps+fl)
 	}
 	for rho := range g.SH {
-		r0, count, u0 := k.phaseRows(rho)
-		ph.rhoRows = append(ph.rhoRows, [3]int{r0, count, u0})
+		ph.rhoRows = append(ph.rhoRows, k.phaseRows(rho))
 	}
 	ph.tapRows = asm.NewRows(k.tapRuns())
 	parts := k.team.Parts(k.items())
@@ -300,16 +299,19 @@ func (k *Im2col) phasedItem(it int) (gi, n0, cnt int) {
 // row phase, other strides through de (W values) row by row.
 func (k *Im2col) fillPhases(q, x, de []float32) { k.fillPhaseRange(q, x, de, 0, k.g.CG()) }
 
-// phaseRows returns the input rows of row phase ρ: the first r0 (−1 when
+// phaseRow is the input rows of a row phase ρ: the first r0 (−1 when
 // there is none), how many there are (every SH-th row from r0) and their
 // phase row u0 = (r0 + PadT)/SH.
-func (k *Im2col) phaseRows(rho int) (r0, count, u0 int) {
+type phaseRow struct{ r0, count, u0 int }
+
+// phaseRows returns the input rows of row phase ρ.
+func (k *Im2col) phaseRows(rho int) phaseRow {
 	g := k.g
-	r0 = ((rho-g.PadT)%g.SH + g.SH) % g.SH
+	r0 := ((rho-g.PadT)%g.SH + g.SH) % g.SH
 	if r0 >= g.H {
-		return -1, 0, 0
+		return phaseRow{r0: -1}
 	}
-	return r0, (g.H - r0 + g.SH - 1) / g.SH, (r0 + g.PadT) / g.SH
+	return phaseRow{r0, (g.H - r0 + g.SH - 1) / g.SH, (r0 + g.PadT) / g.SH}
 }
 
 // fillPhaseRange is fillPhases for input channels [c0, c1).
@@ -320,7 +322,8 @@ func (k *Im2col) fillPhaseRange(q, x, de []float32, c0, c1 int) {
 	for c := c0; c < c1; c++ {
 		xc := x[c*hw : (c+1)*hw]
 		for rho := range g.SH {
-			r0, count, u0 := ph.rhoRows[rho][0], ph.rhoRows[rho][1], ph.rhoRows[rho][2]
+			pr := ph.rhoRows[rho]
+			r0, count, u0 := pr.r0, pr.count, pr.u0
 			if count == 0 {
 				continue
 			}
@@ -493,7 +496,8 @@ func (k *Im2col) drainPhases(dx, gq, de []float32) {
 	for c := range g.CG() {
 		dc := dx[c*hw : (c+1)*hw]
 		for rho := range g.SH {
-			r0, count, u0 := ph.rhoRows[rho][0], ph.rhoRows[rho][1], ph.rhoRows[rho][2]
+			pr := ph.rhoRows[rho]
+			r0, count, u0 := pr.r0, pr.count, pr.u0
 			if count == 0 {
 				continue
 			}

@@ -63,20 +63,30 @@ func (l *Latch) Done() {
 	l.left.Add(-1)
 }
 
-// Wait returns when every part added so far is done: it polls (yielding
-// its P between polls) for up to Spin, then blocks.
+// Wait returns when every part added so far is done: it polls for up to
+// Spin (see spin), then blocks.
 func (l *Latch) Wait() {
+	if !spin(func() bool { return l.left.Load() == 0 }) {
+		l.wg.Wait()
+	}
+}
+
+// spin polls done, yielding its P between polls, until it reports true
+// (spin returns true) or Spin has passed (false). The workers' wait for a
+// task and a Latch's wait for its parts both poll this way before they
+// park.
+func spin(done func() bool) bool {
 	var deadline time.Time
-	for l.left.Load() > 0 {
+	for !done() {
 		now := time.Now()
 		if deadline.IsZero() {
 			deadline = now.Add(Spin)
 		} else if now.After(deadline) {
-			l.wg.Wait()
-			return
+			return false
 		}
 		runtime.Gosched()
 	}
+	return true
 }
 
 // Spin is how long a worker polls for the next task, and a Latch for its
@@ -133,22 +143,16 @@ func worker() {
 }
 
 // poll polls the task queue for up to Spin.
-func poll() (Task, bool) {
-	var deadline time.Time
-	for {
+func poll() (t Task, ok bool) {
+	ok = spin(func() bool {
 		select {
-		case t := <-tasks:
-			return t, true
+		case t = <-tasks:
+			return true
 		default:
+			return false
 		}
-		now := time.Now()
-		if deadline.IsZero() {
-			deadline = now.Add(Spin)
-		} else if now.After(deadline) {
-			return Task{}, false
-		}
-		runtime.Gosched()
-	}
+	})
+	return t, ok
 }
 
 // A Team runs parallel loops with a static split: For cuts the items into

@@ -35,14 +35,17 @@ func TestFor(t *testing.T) {
 	}
 }
 
-// TestForAllocs checks that a loop allocates nothing once the workers run.
+// TestForAllocs checks that a loop, static or dynamic, allocates nothing
+// once the workers run.
 func TestForAllocs(t *testing.T) {
 	tm := NewTeam(3)
 	var sum atomic.Int64
 	fn := func(_, lo, hi int) { sum.Add(int64(hi - lo)) }
-	tm.For(100, fn)
-	if a := testing.AllocsPerRun(100, func() { tm.For(100, fn) }); a != 0 {
-		t.Errorf("For allocates %v times per loop, want 0", a)
+	for name, loop := range map[string]func(int, func(part, lo, hi int)){"For": tm.For, "ForDynamic": tm.ForDynamic} {
+		loop(100, fn)
+		if a := testing.AllocsPerRun(100, func() { loop(100, fn) }); a != 0 {
+			t.Errorf("%s allocates %v times per loop, want 0", name, a)
+		}
 	}
 }
 
@@ -73,7 +76,7 @@ func TestLatch(t *testing.T) {
 }
 
 // TestForDynamic checks that ForDynamic runs every item exactly once, one
-// item per call, with part numbers below Parts(n), and allocates nothing.
+// item per call, with part numbers below Parts(n).
 func TestForDynamic(t *testing.T) {
 	for threads := 1; threads <= 4; threads++ {
 		tm := NewTeam(threads)
@@ -92,12 +95,5 @@ func TestForDynamic(t *testing.T) {
 				}
 			}
 		}
-	}
-	tm := NewTeam(3)
-	var sum atomic.Int64
-	fn := func(_, lo, hi int) { sum.Add(int64(hi - lo)) }
-	tm.ForDynamic(100, fn)
-	if a := testing.AllocsPerRun(100, func() { tm.ForDynamic(100, fn) }); a != 0 {
-		t.Errorf("ForDynamic allocates %v times per loop, want 0", a)
 	}
 }
