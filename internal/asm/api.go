@@ -26,11 +26,55 @@ func Sgemm6x16(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 	if kc < 0 || ldc < NR || len(a) < MR*kc || len(b) < NR*kc || len(c) < (MR-1)*ldc+NR {
 		panic("asm: Sgemm6x16: bad arguments")
 	}
-	if useAsm.Load() {
+	switch {
+	case UsingAVX512():
+		sgemm6x16AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta, nil, 0)
+	case useAsm.Load():
 		sgemm6x16AVX2(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta)
+	default:
+		Sgemm6x16Generic(kc, a, b, c, ldc, alpha, beta)
+	}
+}
+
+// Sgemm6x32 is Sgemm6x16 on two adjacent packed B micro-panels, b[:16*kc]
+// and b[16*kc:32*kc], into C columns 0–15 and 16–31, with the prefetches
+// of Sgemm6x16Prefetch (two lines per k step at &pf[0] + p*pfld floats:
+// the rows of the next pair of panels; an empty pf disables them). With
+// the AVX-512 kernels this is one call with twelve ZMM accumulators, about
+// 1.2× the rate of two 6×16 calls; otherwise it is those two calls.
+// Results are bit-identical to Sgemm6x16 on each panel. It panics if
+// kc < 0, ldc < 32, len(a) < 6*kc, len(b) < 32*kc or len(c) < 5*ldc+32.
+func Sgemm6x32(kc int, a, b, c []float32, ldc int, alpha, beta float32, pf []float32, pfld int) {
+	if kc < 0 || ldc < 2*NR || len(a) < MR*kc || len(b) < 2*NR*kc || len(c) < (MR-1)*ldc+2*NR {
+		panic("asm: Sgemm6x32: bad arguments")
+	}
+	if UsingAVX512() {
+		var pp *float32
+		if len(pf) > 0 {
+			pp = &pf[0]
+		}
+		sgemm6x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta, pp, pfld)
 		return
 	}
-	Sgemm6x16Generic(kc, a, b, c, ldc, alpha, beta)
+	Sgemm6x16Prefetch(kc, a, b, c, ldc, alpha, beta, pf, pfld)
+	Sgemm6x16(kc, a, b[NR*kc:], c[NR:], ldc, alpha, beta)
+}
+
+// Sgemm2x32 is Sgemm2x16 on two adjacent packed B micro-panels, b[:16*kc]
+// and b[16*kc:32*kc], into C columns 0–15 and 16–31 (one AVX-512 call, or
+// two Sgemm2x16 calls); bit-identical to Sgemm2x16 on each panel. It
+// panics if kc < 0, ldc < 32, len(a) < 6*(kc-1)+2 (kc > 0),
+// len(b) < 32*kc or len(c) < ldc+32.
+func Sgemm2x32(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+	if kc < 0 || ldc < 2*NR || (kc > 0 && len(a) < MR*(kc-1)+2) || len(b) < 2*NR*kc || len(c) < ldc+2*NR {
+		panic("asm: Sgemm2x32: bad arguments")
+	}
+	if UsingAVX512() {
+		sgemm2x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta)
+		return
+	}
+	Sgemm2x16(kc, a, b, c, ldc, alpha, beta)
+	Sgemm2x16(kc, a, b[NR*kc:], c[NR:], ldc, alpha, beta)
 }
 
 // Sgemm2x16 is Sgemm6x16 for two rows of the packed A micro-panel: a
@@ -141,6 +185,14 @@ func Sgemm6x1(kc int, a, b []float32, ldb int, out []float32) {
 func Sgemm6x16Prefetch(kc int, a, b, c []float32, ldc int, alpha, beta float32, pf []float32, pfld int) {
 	if kc < 0 || ldc < NR || len(a) < MR*kc || len(b) < NR*kc || len(c) < (MR-1)*ldc+NR {
 		panic("asm: Sgemm6x16Prefetch: bad arguments")
+	}
+	if UsingAVX512() {
+		var pp *float32
+		if len(pf) > 0 {
+			pp = &pf[0]
+		}
+		sgemm6x16AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta, pp, pfld)
+		return
 	}
 	if useAsm.Load() {
 		if len(pf) == 0 {
@@ -489,6 +541,10 @@ func Sgemm6x16Rows(a, b []float32, rows Rows, col, nb int, c []float32, ldc int)
 	if len(a) < MR*kc || ldc < NR*nb || len(c) < (MR-1)*ldc+NR*nb || !rows.Within(col, NR*nb, len(b)) {
 		panic("asm: Sgemm6x16Rows: bad arguments")
 	}
+	if UsingAVX512() && kc > 0 {
+		sgemm6x16RowsAVX512(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc)
+		return
+	}
 	if useAsm.Load() && kc > 0 {
 		sgemm6x16RowsAVX2(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc)
 		return
@@ -532,6 +588,10 @@ func Sgemm2x16Rows(a, b []float32, rows Rows, col, nb int, c []float32, ldc int)
 	}
 	if (kc > 0 && len(a) < MR*(kc-1)+2) || ldc < NR*nb || len(c) < ldc+NR*nb || !rows.Within(col, NR*nb, len(b)) {
 		panic("asm: Sgemm2x16Rows: bad arguments")
+	}
+	if UsingAVX512() && kc > 0 {
+		sgemm2x16RowsAVX512(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc)
+		return
 	}
 	if useAsm.Load() && kc > 0 {
 		sgemm2x16RowsAVX2(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc)

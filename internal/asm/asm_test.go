@@ -95,17 +95,17 @@ func TestSgemm6x16Panics(t *testing.T) {
 var vecLens = []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 1031}
 
 func impls(t *testing.T, f func(t *testing.T)) {
-	for _, useA := range []bool{false, true} {
-		name := "generic"
-		if useA {
-			name = "asm"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, impl := range []string{"generic", "avx2", "avx512"} {
+		t.Run(impl, func(t *testing.T) {
+			useA, use512 := impl != "generic", impl == "avx512"
 			if useA {
 				requireAsm(t)
 			}
-			prev := SetUseAsm(useA)
-			defer SetUseAsm(prev)
+			if use512 && !HasAVX512 {
+				t.Skip("no AVX-512 on this build/CPU")
+			}
+			prev, prev512 := SetUseAsm(useA), SetUseAVX512(use512)
+			defer func() { SetUseAsm(prev); SetUseAVX512(prev512) }()
 			f(t)
 		})
 	}
@@ -432,7 +432,7 @@ func TestSgemmRows(t *testing.T) {
 		impls(t, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(6, 6))
 			for _, kc := range []int{1, 2, 3, 5, 8, 27, 64, 288} {
-				for nb := 1; nb <= 3; nb++ {
+				for nb := 1; nb <= 4; nb++ {
 					col := r.IntN(5)
 					b := randSlice(r, NR*nb+col+40)
 					off := make([]int, kc)

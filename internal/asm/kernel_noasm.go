@@ -129,3 +129,28 @@ func padRowsAVX2(dst, src *float32, rows, w, sstride, lead, dstride int) {
 func sgemm6x1AVX2(kc int, a, b *float32, ldb int, out *float32) {
 	panic("asm: sgemm6x1AVX2 without assembly")
 }
+
+func cpuHasAVX512() bool { return false }
+
+func sgemm6x16AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, _ *float32, _ int) {
+	sgemm6x16AVX2(kc, a, b, c, ldc, alpha, beta)
+}
+
+func sgemm6x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, _ *float32, _ int) {
+	bs, cs := unsafe.Slice(b, 32*kc), unsafe.Slice(c, 5*ldc+32)
+	Sgemm6x16Generic(kc, unsafe.Slice(a, 6*kc), bs, cs, ldc, alpha, beta)
+	Sgemm6x16Generic(kc, unsafe.Slice(a, 6*kc), bs[16*kc:], cs[16:], ldc, alpha, beta)
+}
+
+func sgemm2x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
+	sgemm2x16AVX2(kc, a, b, c, ldc, alpha, beta)
+	sgemm2x16AVX2(kc, a, (*float32)(unsafe.Add(unsafe.Pointer(b), 64*kc)), (*float32)(unsafe.Add(unsafe.Pointer(c), 64)), ldc, alpha, beta)
+}
+
+func sgemm6x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int) {
+	sgemm6x16RowsAVX2(kc, a, b, off, nb, c, ldc)
+}
+
+func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int) {
+	sgemm2x16RowsAVX2(kc, a, b, off, nb, c, ldc)
+}

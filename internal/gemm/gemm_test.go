@@ -144,20 +144,21 @@ func randMat(r *rand.Rand, rows, cols, ld int) []float32 {
 	return s
 }
 
-// forImpls runs f once with the pure-Go micro-kernels and once with the
-// assembly ones (when available).
+// forImpls runs f with the pure-Go micro-kernels, the AVX2 assembly and
+// the AVX-512 assembly (whose driver path pairs B micro-panels), those the
+// build and CPU have.
 func forImpls(t *testing.T, f func(t *testing.T)) {
-	for _, useAsm := range []bool{false, true} {
-		name := "generic"
-		if useAsm {
-			name = "asm"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, impl := range []string{"generic", "avx2", "avx512"} {
+		t.Run(impl, func(t *testing.T) {
+			useAsm, use512 := impl != "generic", impl == "avx512"
 			if useAsm && !asm.HasAVX2FMA {
 				t.Skip("no AVX2+FMA assembly")
 			}
-			prev := asm.SetUseAsm(useAsm)
-			defer asm.SetUseAsm(prev)
+			if use512 && !asm.HasAVX512 {
+				t.Skip("no AVX-512")
+			}
+			prev, prev512 := asm.SetUseAsm(useAsm), asm.SetUseAVX512(use512)
+			defer func() { asm.SetUseAsm(prev); asm.SetUseAVX512(prev512) }()
 			f(t)
 		})
 	}
@@ -419,8 +420,8 @@ func FuzzSgemm(f *testing.F) {
 			pad: int(seed % 3), mode: int(flags>>2) % 3, threads: 2,
 		}
 		useAsm := seed&8 == 0
-		prev := asm.SetUseAsm(useAsm)
-		defer asm.SetUseAsm(prev)
+		prev, prev512 := asm.SetUseAsm(useAsm), asm.SetUseAVX512(seed&16 == 0)
+		defer func() { asm.SetUseAsm(prev); asm.SetUseAVX512(prev512) }()
 		gc.check(t, r)
 	})
 }
@@ -560,4 +561,48 @@ func TestSgemmPackedATransRows(t *testing.T) {
 	mustPanic(t, "a row past the end of b", func() {
 		SgemmPackedATransRows(1, pa, 2, 1, make([]float32, 10), asm.NewRows([]int{0, 3}), 0, make([]float32, 4), 2)
 	})
+}
+
+// TestWideBitIdentical: with the AVX-512 kernels the loop nests hand two B
+// micro-panels to each call (tilePair); the result must keep every bit of
+// the AVX2 path's, for both loop nests (small blocks force the blocked one
+// and odd panel counts per block), B dense, transposed and as a row table,
+// and any thread count.
+func TestWideBitIdentical(t *testing.T) {
+	if !asm.HasAVX512 {
+		t.Skip("no AVX-512")
+	}
+	defer func(kc, mc, nc, mf int) { kcMax, mcMax, ncMax, minFlopsPerThread = kc, mc, nc, mf }(kcMax, mcMax, ncMax, minFlopsPerThread)
+	minFlopsPerThread = 1
+	r := rand.New(rand.NewPCG(3, 9))
+	for _, blocks := range [][3]int{{256, 192, 2048}, {32, 12, 48}} {
+		kcMax, mcMax, ncMax = blocks[0], blocks[1], blocks[2]
+		for _, sh := range [][3]int{{6, 32, 9}, {64, 200, 70}, {40, 97, 33}, {200, 161, 300}, {13, 48, 5}} {
+			m, n, k := sh[0], sh[1], sh[2]
+			for _, transB := range []bool{false, true} {
+				a := randMat(r, m, k, k)
+				ldb := n
+				if transB {
+					ldb = k
+				}
+				b := randMat(r, k*n/ldb, ldb, ldb)
+				c0 := randMat(r, m, n, n)
+				for _, threads := range []int{1, 2, 3} {
+					run := func(on bool) []float32 {
+						prev, prev512 := asm.SetUseAsm(true), asm.SetUseAVX512(on)
+						defer func() { asm.SetUseAsm(prev); asm.SetUseAVX512(prev512) }()
+						c := append([]float32(nil), c0...)
+						SgemmParallel(threads, false, transB, m, n, k, 0.5, a, k, b, ldb, 0.25, c, n)
+						return c
+					}
+					got, want := run(true), run(false)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("blocks %v %dx%dx%d transB=%v threads %d: c[%d] = %v, AVX2 %v", blocks, m, n, k, transB, threads, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
 }

@@ -1,0 +1,132 @@
+package asm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// withAVX512 runs f with the assembly on and the AVX-512 kernels on or
+// off, restoring both switches afterwards.
+func withAVX512(on bool, f func()) {
+	prev, prev512 := SetUseAsm(true), SetUseAVX512(on)
+	defer func() { SetUseAsm(prev); SetUseAVX512(prev512) }()
+	f()
+}
+
+func sameBits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: element %d = %v (%#x), want %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
+
+// TestAVX512BitIdentical checks the promise of kernel512_amd64.s: every
+// AVX-512 GEMM kernel gives the bits of its AVX2 twin — Sgemm6x32 and
+// Sgemm2x32 those of two Sgemm6x16 / Sgemm2x16 calls, the row-table
+// kernels those of the AVX2 row-table kernels for every tile count (pairs
+// and a lone last tile) — including the beta paths, NaN in an unread C and
+// the guard values around the tile.
+func TestAVX512BitIdentical(t *testing.T) {
+	requireAsm(t)
+	if !HasAVX512 {
+		t.Skip("no AVX-512 on this build/CPU")
+	}
+	r := rand.New(rand.NewPCG(5, 12))
+	negZero := float32(math.Copysign(0, -1))
+	for _, kc := range []int{0, 1, 2, 3, 5, 16, 63, 192, 256} {
+		for _, ab := range [][2]float32{{1, 0}, {1, 1}, {-0.5, 2}, {2, negZero}} {
+			alpha, beta := ab[0], ab[1]
+			const ldc = 37
+			a, b := randSlice(r, MR*kc+2), randSlice(r, 2*NR*kc)
+			c0 := randSlice(r, (MR-1)*ldc+2*NR+9)
+			if beta == 0 {
+				for i := range c0 {
+					c0[i] = float32(math.NaN())
+				}
+			}
+			pf := randSlice(r, 8)
+			for _, cl := range []struct {
+				name      string
+				wide, ref func(c []float32)
+			}{
+				{"6x16", func(c []float32) { Sgemm6x16(kc, a, b, c, ldc, alpha, beta) }, nil},
+				{"6x16pf", func(c []float32) { Sgemm6x16Prefetch(kc, a, b, c, ldc, alpha, beta, pf, 99) }, nil},
+				{"6x32", func(c []float32) { Sgemm6x32(kc, a, b, c, ldc, alpha, beta, pf, 99) }, func(c []float32) {
+					Sgemm6x16(kc, a, b, c, ldc, alpha, beta)
+					Sgemm6x16(kc, a, b[NR*kc:], c[NR:], ldc, alpha, beta)
+				}},
+				{"2x32", func(c []float32) { Sgemm2x32(kc, a[2:], b, c, ldc, alpha, beta) }, func(c []float32) {
+					Sgemm2x16(kc, a[2:], b, c, ldc, alpha, beta)
+					Sgemm2x16(kc, a[2:], b[NR*kc:], c[NR:], ldc, alpha, beta)
+				}},
+			} {
+				ref := cl.ref
+				if ref == nil {
+					ref = cl.wide
+				}
+				got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
+				withAVX512(true, func() { cl.wide(got) })
+				withAVX512(false, func() { ref(want) })
+				sameBits(t, fmt.Sprintf("%s kc=%d alpha=%v beta=%v", cl.name, kc, alpha, beta), got, want)
+			}
+		}
+	}
+	for _, kc := range []int{1, 2, 3, 9, 27, 288} {
+		for nb := 1; nb <= 5; nb++ {
+			b := randSlice(r, NR*nb+50)
+			off := make([]int, kc)
+			for p := range off {
+				off[p] = r.IntN(45)
+			}
+			rows := NewRows(off)
+			a := randSlice(r, MR*kc)
+			ldc := NR*nb + 5
+			for _, k := range []struct {
+				name string
+				f    func(a, b []float32, rows Rows, col, nb int, c []float32, ldc int)
+				a    []float32
+			}{{"6x16Rows", Sgemm6x16Rows, a}, {"2x16Rows", Sgemm2x16Rows, a[4:]}} {
+				got, want := randSlice(r, MR*ldc), make([]float32, MR*ldc)
+				copy(want, got)
+				withAVX512(true, func() { k.f(k.a, b, rows, 3, nb, got, ldc) })
+				withAVX512(false, func() { k.f(k.a, b, rows, 3, nb, want, ldc) })
+				sameBits(t, fmt.Sprintf("%s kc=%d nb=%d", k.name, kc, nb), got, want)
+			}
+		}
+	}
+}
+
+func TestSgemmWidePanics(t *testing.T) {
+	a, b, c := make([]float32, 6*4), make([]float32, 32*4), make([]float32, 5*32+32)
+	mustPanic(t, "6x32 short b", func() { Sgemm6x32(4, a, b[:127], c, 32, 1, 0, nil, 0) })
+	mustPanic(t, "6x32 ldc", func() { Sgemm6x32(4, a, b, c, 31, 1, 0, nil, 0) })
+	mustPanic(t, "6x32 short c", func() { Sgemm6x32(4, a, b, c[:191], 32, 1, 0, nil, 0) })
+	mustPanic(t, "2x32 short c", func() { Sgemm2x32(4, a, b, c[:63], 32, 1, 0) })
+	mustPanic(t, "2x32 kc<0", func() { Sgemm2x32(-1, a, b, c, 32, 1, 0) })
+}
+
+// BenchmarkSgemmWide: the pair kernel against two single-panel calls on
+// L1-resident data (kc = 192, the depth block of a 576-deep GEMM).
+func BenchmarkSgemmWide(b *testing.B) {
+	requireAsm(b)
+	r := rand.New(rand.NewPCG(1, 1))
+	const kc = 192
+	a, bb, c := randSlice(r, MR*kc), randSlice(r, 2*NR*kc), make([]float32, MR*2*NR)
+	for _, impl := range []string{"avx2", "avx512"} {
+		b.Run(impl, func(b *testing.B) {
+			if impl == "avx512" && !HasAVX512 {
+				b.Skip("no AVX-512")
+			}
+			withAVX512(impl == "avx512", func() {
+				for b.Loop() {
+					Sgemm6x32(kc, a, bb, c, 2*NR, 1, 0, nil, 0)
+				}
+			})
+			b.ReportMetric(float64(2*MR*2*NR*kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

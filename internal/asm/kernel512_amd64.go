@@ -1,0 +1,37 @@
+//go:build amd64 && !purego
+
+package asm
+
+import "golang.org/x/sys/cpu"
+
+// cpuHasAVX512 reports whether the CPU has AVX512F and the OS saves the ZMM
+// state (x/sys/cpu checks both).
+func cpuHasAVX512() bool { return cpuHasAVX2FMA() && cpu.X86.HasAVX512F }
+
+// sgemm6x16AVX512 is sgemm6x16AVX2 (pf == nil) or sgemm6x16PFAVX2 with ZMM
+// registers; bit-identical results.
+//
+//go:noescape
+func sgemm6x16AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, pf *float32, pfld int)
+
+// sgemm6x32AVX512 is sgemm6x16AVX512 on two adjacent packed B micro-panels
+// (b and b + 16·kc) into C columns 0–15 and 16–31; pf, when not nil, has
+// two lines per k step prefetched.
+//
+//go:noescape
+func sgemm6x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, pf *float32, pfld int)
+
+// sgemm2x32AVX512 is sgemm2x16AVX2 on two adjacent packed B micro-panels.
+//
+//go:noescape
+func sgemm2x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// sgemm6x16RowsAVX512 is sgemm6x16RowsAVX2 (kc > 0), tiles two at a time.
+//
+//go:noescape
+func sgemm6x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+
+// sgemm2x16RowsAVX512 is sgemm2x16RowsAVX2 (kc > 0), tiles two at a time.
+//
+//go:noescape
+func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)

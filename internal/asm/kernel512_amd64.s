@@ -1,0 +1,589 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// AVX-512 versions of the GEMM micro-kernels (selected when the CPU has
+// AVX512F, see dispatch.go). On a core with two full-width 512-bit FMA
+// pipes (AMD Zen 5, Intel server cores) a ZMM FMA does twice the work of a
+// YMM one per cycle; on Zen 4, which splits it in two, they are no slower
+// than the AVX2 kernels.
+//
+// Every kernel here computes each output element by exactly the operations
+// of its AVX2 twin in kernel_amd64.s — the same fused multiply-adds in the
+// same order of k, the same epilogue — so results are bit-identical
+// whichever set runs, and pairing two 16-column tiles into one 32-column
+// call (the point of the wide kernels: two B vectors share each broadcast
+// of A, 8 loads per 12 FMAs instead of 7 per 6) changes nothing but speed.
+//
+// Register use: Z0–Z11 accumulators, Z28/Z29 broadcast A values, Z30/Z31
+// the B vectors of a k step.
+
+#define KC   CX // remaining k steps
+#define APTR SI // &a[p*6]
+#define BPTR DI // &b[p*16] (first panel / tile)
+#define B2   BX // bytes from the first B panel to the second
+#define CPTR DX // current C row
+#define LDC  R8 // ldc * 4
+#define TMP  R9
+#define PF   R10 // next line to prefetch
+#define PFLD R11 // pfld * 4
+
+#define BV0 Z30
+#define BV1 Z31
+#define AV0 Z28
+#define AV1 Z29
+
+// Epilogue registers (free once the k loop is done).
+#define ALPHA Z28
+#define BETA  Z29
+#define T0    Z30
+
+// ---------------------------------------------------------------------------
+// Six rows × one or two 16-column panels: accumulators Z0–Z5 (panel 0,
+// rows 0–5) and Z6–Z11 (panel 1).
+// ---------------------------------------------------------------------------
+
+// FMA6X1: the six rows of one k step on BV0 (A column at APTR+AOFF).
+#define FMA6X1(AOFF) \
+	VBROADCASTSS (AOFF)(APTR), AV0;    \
+	VFMADD231PS  BV0, AV0, Z0;         \
+	VBROADCASTSS (AOFF+4)(APTR), AV1;  \
+	VFMADD231PS  BV0, AV1, Z1;         \
+	VBROADCASTSS (AOFF+8)(APTR), AV0;  \
+	VFMADD231PS  BV0, AV0, Z2;         \
+	VBROADCASTSS (AOFF+12)(APTR), AV1; \
+	VFMADD231PS  BV0, AV1, Z3;         \
+	VBROADCASTSS (AOFF+16)(APTR), AV0; \
+	VFMADD231PS  BV0, AV0, Z4;         \
+	VBROADCASTSS (AOFF+20)(APTR), AV1; \
+	VFMADD231PS  BV0, AV1, Z5
+
+// FMA6X2: the six rows of one k step on BV0 (panel 0) and BV1 (panel 1).
+#define FMA6X2(AOFF) \
+	VBROADCASTSS (AOFF)(APTR), AV0;    \
+	VFMADD231PS  BV0, AV0, Z0;         \
+	VFMADD231PS  BV1, AV0, Z6;         \
+	VBROADCASTSS (AOFF+4)(APTR), AV1;  \
+	VFMADD231PS  BV0, AV1, Z1;         \
+	VFMADD231PS  BV1, AV1, Z7;         \
+	VBROADCASTSS (AOFF+8)(APTR), AV0;  \
+	VFMADD231PS  BV0, AV0, Z2;         \
+	VFMADD231PS  BV1, AV0, Z8;         \
+	VBROADCASTSS (AOFF+12)(APTR), AV1; \
+	VFMADD231PS  BV0, AV1, Z3;         \
+	VFMADD231PS  BV1, AV1, Z9;         \
+	VBROADCASTSS (AOFF+16)(APTR), AV0; \
+	VFMADD231PS  BV0, AV0, Z4;         \
+	VFMADD231PS  BV1, AV0, Z10;        \
+	VBROADCASTSS (AOFF+20)(APTR), AV1; \
+	VFMADD231PS  BV0, AV1, Z5;         \
+	VFMADD231PS  BV1, AV1, Z11
+
+#define ZERO6 \
+	VPXORD Z0, Z0, Z0; \
+	VPXORD Z1, Z1, Z1; \
+	VPXORD Z2, Z2, Z2; \
+	VPXORD Z3, Z3, Z3; \
+	VPXORD Z4, Z4, Z4; \
+	VPXORD Z5, Z5, Z5
+
+#define ZERO12 \
+	ZERO6;               \
+	VPXORD Z6, Z6, Z6;   \
+	VPXORD Z7, Z7, Z7;   \
+	VPXORD Z8, Z8, Z8;   \
+	VPXORD Z9, Z9, Z9;   \
+	VPXORD Z10, Z10, Z10; \
+	VPXORD Z11, Z11, Z11
+
+// ZSTORE_BETA(R, OFF): c[OFF bytes on] = alpha*R + beta*c, as the AVX2
+// STORE_BETA: T0 = beta*c; T0 = R*alpha + T0 (fused).
+#define ZSTORE_BETA(R, OFF) \
+	VMULPS      OFF(CPTR), BETA, T0; \
+	VFMADD231PS ALPHA, R, T0;        \
+	VMOVUPS     T0, OFF(CPTR)
+
+// ZSTORE_ZERO(R, OFF): c = alpha*R (c not read).
+#define ZSTORE_ZERO(R, OFF) \
+	VMULPS  ALPHA, R, R; \
+	VMOVUPS R, OFF(CPTR)
+
+// EPI6X1 / EPI6X2: C = alpha*acc (+ beta*C unless beta == ±0) for one or two
+// panels, then return; ZLABEL names the beta == 0 branch.
+#define EPI6X1(ZLABEL) \
+	VBROADCASTSS alpha+40(FP), ALPHA; \
+	MOVL         beta+44(FP), AX;     \
+	ANDL         $0x7fffffff, AX;     \
+	JEQ          ZLABEL;              \
+	VBROADCASTSS beta+44(FP), BETA;   \
+	ZSTORE_BETA(Z0, 0);               \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_BETA(Z1, 0);               \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_BETA(Z2, 0);               \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_BETA(Z3, 0);               \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_BETA(Z4, 0);               \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_BETA(Z5, 0);               \
+	VZEROUPPER;                       \
+	RET;                              \
+ZLABEL:                               \
+	ZSTORE_ZERO(Z0, 0);               \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_ZERO(Z1, 0);               \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_ZERO(Z2, 0);               \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_ZERO(Z3, 0);               \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_ZERO(Z4, 0);               \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_ZERO(Z5, 0);               \
+	VZEROUPPER;                       \
+	RET
+
+#define EPI6X2(ZLABEL) \
+	VBROADCASTSS alpha+40(FP), ALPHA; \
+	MOVL         beta+44(FP), AX;     \
+	ANDL         $0x7fffffff, AX;     \
+	JEQ          ZLABEL;              \
+	VBROADCASTSS beta+44(FP), BETA;   \
+	ZSTORE_BETA(Z0, 0);               \
+	ZSTORE_BETA(Z6, 64);              \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_BETA(Z1, 0);               \
+	ZSTORE_BETA(Z7, 64);              \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_BETA(Z2, 0);               \
+	ZSTORE_BETA(Z8, 64);              \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_BETA(Z3, 0);               \
+	ZSTORE_BETA(Z9, 64);              \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_BETA(Z4, 0);               \
+	ZSTORE_BETA(Z10, 64);             \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_BETA(Z5, 0);               \
+	ZSTORE_BETA(Z11, 64);             \
+	VZEROUPPER;                       \
+	RET;                              \
+ZLABEL:                               \
+	ZSTORE_ZERO(Z0, 0);               \
+	ZSTORE_ZERO(Z6, 64);              \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_ZERO(Z1, 0);               \
+	ZSTORE_ZERO(Z7, 64);              \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_ZERO(Z2, 0);               \
+	ZSTORE_ZERO(Z8, 64);              \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_ZERO(Z3, 0);               \
+	ZSTORE_ZERO(Z9, 64);              \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_ZERO(Z4, 0);               \
+	ZSTORE_ZERO(Z10, 64);             \
+	ADDQ         LDC, CPTR;           \
+	ZSTORE_ZERO(Z5, 0);               \
+	ZSTORE_ZERO(Z11, 64);             \
+	VZEROUPPER;                       \
+	RET
+
+// ===========================================================================
+// func sgemm6x16AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, pf *float32, pfld int)
+//
+// sgemm6x16AVX2 (pf == nil) or sgemm6x16PFAVX2: one 6x16 tile in six ZMM
+// accumulators. Six chains cannot hide the FMA latency (4 cycles × 2 pipes
+// want eight), so this single-panel kernel runs at about three quarters of
+// the pair kernel's rate; the driver uses it only for a lone last panel.
+// ===========================================================================
+TEXT ·sgemm6x16AVX512(SB), NOSPLIT, $0-64
+	MOVQ kc+0(FP), KC
+	MOVQ a+8(FP), APTR
+	MOVQ b+16(FP), BPTR
+	MOVQ c+24(FP), CPTR
+	MOVQ ldc+32(FP), LDC
+	SHLQ $2, LDC
+	MOVQ pf+48(FP), PF
+	MOVQ pfld+56(FP), PFLD
+	SHLQ $2, PFLD
+	ZERO6
+	TESTQ PF, PF
+	JNE   z1_pf_loop
+
+z1_loop:
+	TESTQ   KC, KC
+	JEQ     z1_epi
+	VMOVUPS (BPTR), BV0
+	FMA6X1(0)
+	ADDQ    $24, APTR
+	ADDQ    $64, BPTR
+	DECQ    KC
+	JMP     z1_loop
+
+z1_pf_loop:
+	TESTQ      KC, KC
+	JEQ        z1_epi
+	VMOVUPS    (BPTR), BV0
+	PREFETCHT0 (PF)
+	FMA6X1(0)
+	ADDQ       PFLD, PF
+	ADDQ       $24, APTR
+	ADDQ       $64, BPTR
+	DECQ       KC
+	JMP        z1_pf_loop
+
+z1_epi:
+	EPI6X1(z1_beta_zero)
+
+// ===========================================================================
+// func sgemm6x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, pf *float32, pfld int)
+//
+//	acc[i][j] = Σ_{p<kc} a[p*6+i] * b[p*16+j]            j < 16
+//	acc[i][j] = Σ_{p<kc} a[p*6+i] * b[16*kc + p*16+j-16]  16 ≤ j < 32
+//	c[i*ldc+j] = alpha*acc[i][j] (+ beta*c[i*ldc+j] unless beta == ±0)
+//
+// Two adjacent packed B micro-panels (the second right after the first)
+// against one packed A micro-panel: twelve ZMM chains, two B loads and six
+// broadcasts per twelve FMAs. When pf != nil, k step p also prefetches the
+// two lines at pf + p*pfld floats (the rows of the next pair of panels).
+// ===========================================================================
+TEXT ·sgemm6x32AVX512(SB), NOSPLIT, $0-64
+	MOVQ kc+0(FP), KC
+	MOVQ a+8(FP), APTR
+	MOVQ b+16(FP), BPTR
+	MOVQ c+24(FP), CPTR
+	MOVQ ldc+32(FP), LDC
+	SHLQ $2, LDC
+	MOVQ pf+48(FP), PF
+	MOVQ pfld+56(FP), PFLD
+	SHLQ $2, PFLD
+	MOVQ KC, B2
+	SHLQ $6, B2 // 16 floats * 4 bytes per k step
+	ZERO12
+	TESTQ PF, PF
+	JNE   z2_pf_loop
+
+z2_loop:
+	TESTQ   KC, KC
+	JEQ     z2_epi
+	VMOVUPS (BPTR), BV0
+	VMOVUPS (BPTR)(B2*1), BV1
+	FMA6X2(0)
+	ADDQ    $24, APTR
+	ADDQ    $64, BPTR
+	DECQ    KC
+	JMP     z2_loop
+
+z2_pf_loop:
+	TESTQ      KC, KC
+	JEQ        z2_epi
+	VMOVUPS    (BPTR), BV0
+	VMOVUPS    (BPTR)(B2*1), BV1
+	PREFETCHT0 (PF)
+	PREFETCHT0 64(PF)
+	FMA6X2(0)
+	ADDQ       PFLD, PF
+	ADDQ       $24, APTR
+	ADDQ       $64, BPTR
+	DECQ       KC
+	JMP        z2_pf_loop
+
+z2_epi:
+	EPI6X2(z2_beta_zero)
+
+// ===========================================================================
+// Two rows (the last 2 or 4 rows of a matrix whose rows are not a multiple
+// of 6). As in the AVX2 twins, even and odd k steps accumulate separately
+// and are added before the store. Chains: E0a/E1a rows 0/1 even k, O0a/O1a
+// odd k, for the tile's first 16 columns (a) and second (b).
+// ===========================================================================
+#define E0A Z0
+#define E1A Z1
+#define O0A Z2
+#define O1A Z3
+#define E0B Z4
+#define E1B Z5
+#define O0B Z6
+#define O1B Z7
+
+#define ZERO8 \
+	VPXORD Z0, Z0, Z0; \
+	VPXORD Z1, Z1, Z1; \
+	VPXORD Z2, Z2, Z2; \
+	VPXORD Z3, Z3, Z3; \
+	VPXORD Z4, Z4, Z4; \
+	VPXORD Z5, Z5, Z5; \
+	VPXORD Z6, Z6, Z6; \
+	VPXORD Z7, Z7, Z7
+
+// F2X1(AOFF, C0, C1): rows 0 and 1 of a k step on BV0 into chains C0, C1.
+#define F2X1(AOFF, C0, C1) \
+	VBROADCASTSS AOFF(APTR), AV0;   \
+	VBROADCASTSS AOFF+4(APTR), AV1; \
+	VFMADD231PS  BV0, AV0, C0;      \
+	VFMADD231PS  BV0, AV1, C1
+
+// F2X2(AOFF, C0, C1, D0, D1): rows 0 and 1 on BV0 (chains C) and BV1 (D).
+#define F2X2(AOFF, C0, C1, D0, D1) \
+	VBROADCASTSS AOFF(APTR), AV0;   \
+	VBROADCASTSS AOFF+4(APTR), AV1; \
+	VFMADD231PS  BV0, AV0, C0;      \
+	VFMADD231PS  BV1, AV0, D0;      \
+	VFMADD231PS  BV0, AV1, C1;      \
+	VFMADD231PS  BV1, AV1, D1
+
+// ===========================================================================
+// func sgemm2x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+//
+// sgemm2x16AVX2 on two adjacent packed B micro-panels (the second 16*kc
+// floats after the first): c rows 0 and 1, columns 0–31.
+// ===========================================================================
+TEXT ·sgemm2x32AVX512(SB), NOSPLIT, $0-48
+	MOVQ kc+0(FP), KC
+	MOVQ a+8(FP), APTR
+	MOVQ b+16(FP), BPTR
+	MOVQ c+24(FP), CPTR
+	MOVQ ldc+32(FP), LDC
+	SHLQ $2, LDC
+	MOVQ KC, B2
+	SHLQ $6, B2
+	ZERO8
+
+p2_k2:
+	CMPQ    KC, $2
+	JLT     p2_k1
+	VMOVUPS (BPTR), BV0
+	VMOVUPS (BPTR)(B2*1), BV1
+	F2X2(0, E0A, E1A, E0B, E1B)
+	VMOVUPS 64(BPTR), BV0
+	VMOVUPS 64(BPTR)(B2*1), BV1
+	F2X2(24, O0A, O1A, O0B, O1B)
+	ADDQ    $48, APTR
+	ADDQ    $128, BPTR
+	SUBQ    $2, KC
+	JMP     p2_k2
+
+p2_k1:
+	TESTQ   KC, KC
+	JEQ     p2_sum
+	VMOVUPS (BPTR), BV0
+	VMOVUPS (BPTR)(B2*1), BV1
+	F2X2(0, E0A, E1A, E0B, E1B)
+
+p2_sum:
+	VADDPS O0A, E0A, E0A
+	VADDPS O1A, E1A, E1A
+	VADDPS O0B, E0B, E0B
+	VADDPS O1B, E1B, E1B
+	VBROADCASTSS alpha+40(FP), ALPHA
+	MOVL         beta+44(FP), AX
+	ANDL         $0x7fffffff, AX
+	JEQ          p2_beta_zero
+	VBROADCASTSS beta+44(FP), BETA
+	ZSTORE_BETA(E0A, 0)
+	ZSTORE_BETA(E0B, 64)
+	ADDQ         LDC, CPTR
+	ZSTORE_BETA(E1A, 0)
+	ZSTORE_BETA(E1B, 64)
+	VZEROUPPER
+	RET
+
+p2_beta_zero:
+	ZSTORE_ZERO(E0A, 0)
+	ZSTORE_ZERO(E0B, 64)
+	ADDQ        LDC, CPTR
+	ZSTORE_ZERO(E1A, 0)
+	ZSTORE_ZERO(E1B, 64)
+	VZEROUPPER
+	RET
+
+// ===========================================================================
+// Row-table kernels: sgemm6x16RowsAVX2 and sgemm2x16RowsAVX2 with the nb
+// tiles taken two at a time (32 adjacent columns of each row) and a last
+// odd tile alone.
+// ===========================================================================
+#define ROFF  R12 // &off[p]
+#define RNB   R13 // tiles left
+#define RA0   R14 // a (start of the A panel)
+#define ROFF0 BX  // off (start of the row table)
+#define RCOL  AX  // &c[16*blk]
+
+// ZSTORE2(R0, R1): c row = R0 (columns 0–15), R1 (16–31); next row.
+#define ZSTORE2(R0, R1) \
+	VMOVUPS R0, (CPTR);   \
+	VMOVUPS R1, 64(CPTR); \
+	ADDQ    LDC, CPTR
+
+#define ZSTORE1(R0) \
+	VMOVUPS R0, (CPTR); \
+	ADDQ    LDC, CPTR
+
+// ===========================================================================
+// func sgemm6x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+// ===========================================================================
+TEXT ·sgemm6x16RowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ a+8(FP), RA0
+	MOVQ b+16(FP), BPTR
+	MOVQ off+24(FP), ROFF0
+	MOVQ nb+32(FP), RNB
+	MOVQ c+40(FP), RCOL
+	MOVQ ldc+48(FP), LDC
+	SHLQ $2, LDC
+
+r6_pair:
+	CMPQ RNB, $2
+	JLT  r6_single
+	MOVQ kc+0(FP), KC
+	MOVQ RA0, APTR
+	MOVQ ROFF0, ROFF
+	ZERO12
+
+r6_pair_k:
+	MOVQ    (ROFF), TMP // off[p]
+	VMOVUPS (BPTR)(TMP*4), BV0
+	VMOVUPS 64(BPTR)(TMP*4), BV1
+	FMA6X2(0)
+	ADDQ    $24, APTR
+	ADDQ    $8, ROFF
+	DECQ    KC
+	JNE     r6_pair_k
+
+	MOVQ RCOL, CPTR
+	ZSTORE2(Z0, Z6)
+	ZSTORE2(Z1, Z7)
+	ZSTORE2(Z2, Z8)
+	ZSTORE2(Z3, Z9)
+	ZSTORE2(Z4, Z10)
+	ZSTORE2(Z5, Z11)
+	ADDQ $128, BPTR // next pair: 32 columns on
+	ADDQ $128, RCOL
+	SUBQ $2, RNB
+	JMP  r6_pair
+
+r6_single:
+	TESTQ RNB, RNB
+	JEQ   r6_done
+	MOVQ  kc+0(FP), KC
+	MOVQ  RA0, APTR
+	MOVQ  ROFF0, ROFF
+	ZERO6
+
+r6_single_k:
+	MOVQ    (ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	FMA6X1(0)
+	ADDQ    $24, APTR
+	ADDQ    $8, ROFF
+	DECQ    KC
+	JNE     r6_single_k
+
+	MOVQ RCOL, CPTR
+	ZSTORE1(Z0)
+	ZSTORE1(Z1)
+	ZSTORE1(Z2)
+	ZSTORE1(Z3)
+	ZSTORE1(Z4)
+	ZSTORE1(Z5)
+
+r6_done:
+	VZEROUPPER
+	RET
+
+// ===========================================================================
+// func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+// ===========================================================================
+TEXT ·sgemm2x16RowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ a+8(FP), RA0
+	MOVQ b+16(FP), BPTR
+	MOVQ off+24(FP), ROFF0
+	MOVQ nb+32(FP), RNB
+	MOVQ c+40(FP), RCOL
+	MOVQ ldc+48(FP), LDC
+	SHLQ $2, LDC
+
+r2_pair:
+	CMPQ RNB, $2
+	JLT  r2_single
+	MOVQ kc+0(FP), KC
+	MOVQ RA0, APTR
+	MOVQ ROFF0, ROFF
+	ZERO8
+
+r2_pair_k2:
+	CMPQ    KC, $2
+	JLT     r2_pair_k1
+	MOVQ    (ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	VMOVUPS 64(BPTR)(TMP*4), BV1
+	F2X2(0, E0A, E1A, E0B, E1B)
+	MOVQ    8(ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	VMOVUPS 64(BPTR)(TMP*4), BV1
+	F2X2(24, O0A, O1A, O0B, O1B)
+	ADDQ    $48, APTR
+	ADDQ    $16, ROFF
+	SUBQ    $2, KC
+	JMP     r2_pair_k2
+
+r2_pair_k1:
+	TESTQ   KC, KC
+	JEQ     r2_pair_store
+	MOVQ    (ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	VMOVUPS 64(BPTR)(TMP*4), BV1
+	F2X2(0, E0A, E1A, E0B, E1B)
+
+r2_pair_store:
+	VADDPS O0A, E0A, E0A
+	VADDPS O1A, E1A, E1A
+	VADDPS O0B, E0B, E0B
+	VADDPS O1B, E1B, E1B
+	MOVQ   RCOL, CPTR
+	ZSTORE2(E0A, E0B)
+	ZSTORE2(E1A, E1B)
+	ADDQ   $128, BPTR
+	ADDQ   $128, RCOL
+	SUBQ   $2, RNB
+	JMP    r2_pair
+
+r2_single:
+	TESTQ RNB, RNB
+	JEQ   r2_done
+	MOVQ  kc+0(FP), KC
+	MOVQ  RA0, APTR
+	MOVQ  ROFF0, ROFF
+	ZERO8
+
+r2_single_k2:
+	CMPQ    KC, $2
+	JLT     r2_single_k1
+	MOVQ    (ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	F2X1(0, E0A, E1A)
+	MOVQ    8(ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	F2X1(24, O0A, O1A)
+	ADDQ    $48, APTR
+	ADDQ    $16, ROFF
+	SUBQ    $2, KC
+	JMP     r2_single_k2
+
+r2_single_k1:
+	TESTQ   KC, KC
+	JEQ     r2_single_store
+	MOVQ    (ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	F2X1(0, E0A, E1A)
+
+r2_single_store:
+	VADDPS O0A, E0A, E0A
+	VADDPS O1A, E1A, E1A
+	MOVQ   RCOL, CPTR
+	ZSTORE1(E0A)
+	ZSTORE1(E1A)
+
+r2_done:
+	VZEROUPPER
+	RET
