@@ -247,7 +247,7 @@ func macroKernel(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOperand, 
 func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOperand, alpha, beta float32, c []float32, ldc int) {
 	transB, b, ldb := bo.trans, bo.data, bo.ld
 	k, kc := pa.k, pa.kc
-	pw := panelsPerStep() * NR // columns per step: one micro-panel, or two for the wide kernels
+	pw := panelsPerStep() * NR      // columns per step: one micro-panel, or two for the wide kernels
 	nPC := (k + kc - 1) / kc        // depth blocks
 	nCol := (c1 - c0 + pw - 1) / pw // column steps
 	colOuter := (ir1-ir0)*MR*k <= aResidentMaxFloats
