@@ -728,10 +728,13 @@ func (k *Im2col) forwardPadded(part, lo, hi int) {
 // padDirectMaxM bounds the output channels per group for which the
 // padded-width forward skips B packing (rowsGEMM): with few weight
 // panels a packed B panel is reused too few times to pay for its packing.
-// Measured (benchstat, 6 interleaved rounds, one thread): G1 (32 per
-// group) batch 8 −20 % (p = 0.026), batch 1 −8 % (n.s.); S1 (64) within
-// noise either way, so it keeps the packed GEMM.
-const padDirectMaxM = 32
+// Measured with the AVX2 kernels (benchstat, 6 interleaved rounds, one
+// thread): G1 (32 per group) batch 8 −20 % (p = 0.026), batch 1 −8 %
+// (n.s.), S1 (64) within noise either way. With the AVX-512 kernels,
+// whose FMAs take half the time, the packing weighs more: S1 (64) direct
+// instead of packed −5.8 % at batch 1 and −7.0 % at batch 8 (Zen 5,
+// p = 0.002, 6 rounds), so 64 is in.
+const padDirectMaxM = 64
 
 // rowsGEMM computes C (pa.M() × n, row stride ldc) = A · B with pa packed
 // in one depth block (PackOneBlock, or K() ≤ 256) and B's rows given by
