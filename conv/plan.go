@@ -5,11 +5,20 @@ import (
 	"os"
 	"runtime"
 
+	"github.com/convkit/convkit/internal/asm"
 	"github.com/convkit/convkit/internal/geom"
 	"github.com/convkit/convkit/internal/kernel"
 	"github.com/convkit/convkit/internal/ref"
 	"github.com/convkit/convkit/tensor"
 )
+
+// Kernels names the SIMD kernel set the fast algorithms run on in this
+// process: "avx512" (the GEMM micro-kernels in their AVX-512 version, the
+// other kernels AVX2), "avx2", or "generic" (pure Go: -tags purego, a CPU
+// without AVX2+FMA, or CONVKIT_IMPL=generic; CONVKIT_IMPL=avx2 keeps the
+// AVX2 set on an AVX-512 CPU). The sets give bit-identical results except
+// "generic", which rounds differently (no fused multiply-adds).
+func Kernels() string { return asm.KernelSet() }
 
 // Algorithm names the method a Plan runs.
 type Algorithm string

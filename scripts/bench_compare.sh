@@ -159,7 +159,9 @@ fi
   echo "## convkit vs PyTorch (tuned) and ONNX Runtime, $(date -u +'%Y-%m-%d %H:%M UTC')"
   echo
   cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
-  echo "Machine: $(nproc) CPUs ($cpu); $("$convkit" version); rounds $rounds; pass $pass;" \
+  cpu="$cpu, family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' ') model $(grep -m1 '^model[^ ]*:' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')"
+  kernels=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0].get("kernels","?"))' "${ck_files[0]}" 2>/dev/null || echo "?")
+  echo "Machine: $(nproc) CPUs ($cpu); $("$convkit" version), $kernels kernels; rounds $rounds; pass $pass;" \
        "ops ${only:-all}, batch ${batch:-default}, threads ${threads:-default}."
   echo
   "$PYTHON" "$repo/scripts/bench_merge.py" --convkit "${ck_files[@]}" \

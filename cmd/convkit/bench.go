@@ -374,8 +374,8 @@ func writeBenchJSON(w io.Writer, results []opbench.Result) error {
 const suspectLoad = 0.3
 
 func writeBenchText(w io.Writer, a benchArgs, results []opbench.Result) error {
-	fmt.Fprintf(w, "convkit bench ops: median of ≥ %d calls and ≥ %v after %d warm-up calls (cap %v); peak %.4g GFLOP/s per thread\n\n",
-		a.runs, a.minTime, a.warmup, a.maxTime, a.peak)
+	fmt.Fprintf(w, "convkit bench ops: median of ≥ %d calls and ≥ %v after %d warm-up calls (cap %v); peak %.4g GFLOP/s per thread; %s kernels\n\n",
+		a.runs, a.minTime, a.warmup, a.maxTime, a.peak, conv.Kernels())
 	table := [][]string{{"OP", "SHAPE", "BATCH", "THREADS", "PASS", "ALGORITHM", "MEDIAN MS", "MIN MS", "RUNS", "RATE", "% PEAK", "LOAD"}}
 	suspect := false
 	for _, r := range results {

@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	"internal/pool":     {},
 	"internal/gemm":     {"internal/asm", "internal/pool"},
 	"internal/kernel":   {"internal/geom", "internal/gemm", "internal/asm", "internal/pool", "internal/ref"}, // ref: tests only
-	"conv":              {"tensor", "internal/geom", "internal/ref", "internal/kernel", "internal/asm"},      // asm: tests switch paths
+	"conv":              {"tensor", "internal/geom", "internal/ref", "internal/kernel", "internal/asm"},      // asm: tests switch paths, Kernels
 	"cost":              {"conv", "tensor"},
 	"nn":                {"conv", "tensor", "internal/gemm", "internal/asm", "internal/pool"},
 	"data":              {"tensor"},

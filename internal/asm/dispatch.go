@@ -42,6 +42,19 @@ func SetUseAVX512(on bool) (prev bool) {
 	return useAVX512.Swap(on && HasAVX512)
 }
 
+// KernelSet names the kernels the exported entry points dispatch to now:
+// "avx512" (the GEMM micro-kernels in their AVX-512 version, the rest
+// AVX2), "avx2" or "generic" (the pure-Go twins).
+func KernelSet() string {
+	switch {
+	case UsingAVX512():
+		return "avx512"
+	case UsingAsm():
+		return "avx2"
+	}
+	return "generic"
+}
+
 // UsingAVX512 reports whether the GEMM micro-kernels currently dispatch to
 // the AVX-512 assembly. The GEMM driver then hands them two 16-column
 // panels per call (Sgemm6x32, Sgemm2x32).

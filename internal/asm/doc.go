@@ -21,7 +21,12 @@
 // SetUseAsm(false) or the environment variable CONVKIT_IMPL=generic (read
 // once at init).
 //
-// Results of the two paths are not bit-identical: the assembly uses fused
+// The GEMM micro-kernels (Sgemm6x16, Sgemm6x16Prefetch, Sgemm6x32,
+// Sgemm2x32, Sgemm6x16Rows, Sgemm2x16Rows) have a second assembly version
+// for CPUs with AVX512F (kernel512_amd64.s), used unless SetUseAVX512(false)
+// or CONVKIT_IMPL=avx2; it is bit-identical to the AVX2 version.
+//
+// Results of the assembly and the Go twins are not bit-identical: the assembly uses fused
 // multiply-adds and, for reductions, a different summation order. Callers and
 // tests must compare with a rounding-error tolerance.
 package asm

@@ -15,8 +15,9 @@
 // call (the point of the wide kernels: two B vectors share each broadcast
 // of A, 8 loads per 12 FMAs instead of 7 per 6) changes nothing but speed.
 //
-// Register use: Z0–Z11 accumulators, Z28/Z29 broadcast A values, Z30/Z31
-// the B vectors of a k step.
+// Register use: Z0–Z11 accumulators (Z0–Z23 in the four-tile row-table
+// loop, with its B vectors in Z24–Z27), Z28/Z29 broadcast A values,
+// Z30/Z31 the B vectors of a k step.
 
 #define KC   CX // remaining k steps
 #define APTR SI // &a[p*6]
@@ -78,6 +79,41 @@
 	VBROADCASTSS (AOFF+20)(APTR), AV1; \
 	VFMADD231PS  BV0, AV1, Z5;         \
 	VFMADD231PS  BV1, AV1, Z11
+
+// FMA6X4: the six rows of one k step on four B vectors Z24–Z27 into the
+// 24 chains Z0–Z23 (row i: Z(4i) … Z(4i+3)); the row-table kernel's widest
+// tile.
+#define FMA6X4(AOFF) \
+	VBROADCASTSS (AOFF)(APTR), AV0;    \
+	VFMADD231PS  Z24, AV0, Z0;         \
+	VFMADD231PS  Z25, AV0, Z1;         \
+	VFMADD231PS  Z26, AV0, Z2;         \
+	VFMADD231PS  Z27, AV0, Z3;         \
+	VBROADCASTSS (AOFF+4)(APTR), AV1;  \
+	VFMADD231PS  Z24, AV1, Z4;         \
+	VFMADD231PS  Z25, AV1, Z5;         \
+	VFMADD231PS  Z26, AV1, Z6;         \
+	VFMADD231PS  Z27, AV1, Z7;         \
+	VBROADCASTSS (AOFF+8)(APTR), AV0;  \
+	VFMADD231PS  Z24, AV0, Z8;         \
+	VFMADD231PS  Z25, AV0, Z9;         \
+	VFMADD231PS  Z26, AV0, Z10;        \
+	VFMADD231PS  Z27, AV0, Z11;        \
+	VBROADCASTSS (AOFF+12)(APTR), AV1; \
+	VFMADD231PS  Z24, AV1, Z12;        \
+	VFMADD231PS  Z25, AV1, Z13;        \
+	VFMADD231PS  Z26, AV1, Z14;        \
+	VFMADD231PS  Z27, AV1, Z15;        \
+	VBROADCASTSS (AOFF+16)(APTR), AV0; \
+	VFMADD231PS  Z24, AV0, Z16;        \
+	VFMADD231PS  Z25, AV0, Z17;        \
+	VFMADD231PS  Z26, AV0, Z18;        \
+	VFMADD231PS  Z27, AV0, Z19;        \
+	VBROADCASTSS (AOFF+20)(APTR), AV1; \
+	VFMADD231PS  Z24, AV1, Z20;        \
+	VFMADD231PS  Z25, AV1, Z21;        \
+	VFMADD231PS  Z26, AV1, Z22;        \
+	VFMADD231PS  Z27, AV1, Z23
 
 #define ZERO6 \
 	VPXORD Z0, Z0, Z0; \
@@ -401,8 +437,8 @@ p2_beta_zero:
 
 // ===========================================================================
 // Row-table kernels: sgemm6x16RowsAVX2 and sgemm2x16RowsAVX2 with the nb
-// tiles taken two at a time (32 adjacent columns of each row) and a last
-// odd tile alone.
+// tiles taken several at a time (64 or 32 adjacent columns of each row for
+// six rows, 32 for two) and a last odd tile alone.
 // ===========================================================================
 #define ROFF  R12 // &off[p]
 #define RNB   R13 // tiles left
@@ -414,6 +450,14 @@ p2_beta_zero:
 #define ZSTORE2(R0, R1) \
 	VMOVUPS R0, (CPTR);   \
 	VMOVUPS R1, 64(CPTR); \
+	ADDQ    LDC, CPTR
+
+// ZSTORE4(R0, R1, R2, R3): c row = R0 … R3 (64 columns); next row.
+#define ZSTORE4(R0, R1, R2, R3) \
+	VMOVUPS R0, (CPTR);    \
+	VMOVUPS R1, 64(CPTR);  \
+	VMOVUPS R2, 128(CPTR); \
+	VMOVUPS R3, 192(CPTR); \
 	ADDQ    LDC, CPTR
 
 #define ZSTORE1(R0) \
@@ -431,6 +475,52 @@ TEXT ·sgemm6x16RowsAVX512(SB), NOSPLIT, $0-56
 	MOVQ c+40(FP), RCOL
 	MOVQ ldc+48(FP), LDC
 	SHLQ $2, LDC
+
+	// Four tiles (64 columns) at a time: 24 chains, one row-table load,
+	// four B loads and six broadcasts per 24 FMAs.
+r6_quad:
+	CMPQ RNB, $4
+	JLT  r6_pair
+	MOVQ kc+0(FP), KC
+	MOVQ RA0, APTR
+	MOVQ ROFF0, ROFF
+	ZERO12
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+
+r6_quad_k:
+	MOVQ    (ROFF), TMP // off[p]
+	VMOVUPS (BPTR)(TMP*4), Z24
+	VMOVUPS 64(BPTR)(TMP*4), Z25
+	VMOVUPS 128(BPTR)(TMP*4), Z26
+	VMOVUPS 192(BPTR)(TMP*4), Z27
+	FMA6X4(0)
+	ADDQ    $24, APTR
+	ADDQ    $8, ROFF
+	DECQ    KC
+	JNE     r6_quad_k
+
+	MOVQ RCOL, CPTR
+	ZSTORE4(Z0, Z1, Z2, Z3)
+	ZSTORE4(Z4, Z5, Z6, Z7)
+	ZSTORE4(Z8, Z9, Z10, Z11)
+	ZSTORE4(Z12, Z13, Z14, Z15)
+	ZSTORE4(Z16, Z17, Z18, Z19)
+	ZSTORE4(Z20, Z21, Z22, Z23)
+	ADDQ $256, BPTR // next quad: 64 columns on
+	ADDQ $256, RCOL
+	SUBQ $4, RNB
+	JMP  r6_quad
 
 r6_pair:
 	CMPQ RNB, $2

@@ -91,6 +91,9 @@ type Result struct {
 	Pass      Pass   `json:"pass"`
 	Algorithm string `json:"algorithm"`
 	Reason    string `json:"reason"`
+	// Kernels is the assembly set that ran: "avx512", "avx2" or
+	// "generic" (the pure-Go twins; conv.Kernels).
+	Kernels string `json:"kernels"`
 	// MACs are those of the whole batch and pass: 3× the forward MACs for
 	// fwd+bwd (one forward and two backward products), as the anchors count.
 	MACs int64 `json:"macs"`
@@ -211,7 +214,7 @@ func (c *Case) Run(ctx context.Context, threads int, pass Pass, opt Options) (Re
 	}
 	algo, reason := plan.Algorithm()
 	r := Result{Op: c.Op.Name, Note: c.Op.Note, Batch: c.Batch, Threads: threads, Pass: pass,
-		Algorithm: string(algo), Reason: reason, MACs: c.Op.MACs * int64(c.Batch),
+		Algorithm: string(algo), Reason: reason, Kernels: conv.Kernels(), MACs: c.Op.MACs * int64(c.Batch),
 		Runs: t.Runs, MedianMS: t.Median, MinMS: t.Min, MaxMS: t.Max, Attempts: t.Attempts}
 	if t.LoadOK {
 		r.OtherLoad = &t.Load
