@@ -35,3 +35,9 @@ func sgemm6x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ld
 //
 //go:noescape
 func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+
+// dot3x4AVX512 is dot3x4AVX2 with ZMM registers, k a multiple of 16
+// (rounded differently: 16 lanes).
+//
+//go:noescape
+func dot3x4AVX512(w *float32, ldw int, x *float32, ldx int, k int, out *float32)

@@ -154,3 +154,7 @@ func sgemm6x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ld
 func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int) {
 	sgemm2x16RowsAVX2(kc, a, b, off, nb, c, ldc)
 }
+
+func dot3x4AVX512(w *float32, ldw int, x *float32, ldx int, k int, out *float32) {
+	dot3x4AVX2(w, ldw, x, ldx, k, out)
+}
