@@ -130,3 +130,41 @@ func BenchmarkSgemmWide(b *testing.B) {
 		})
 	}
 }
+
+// TestDwAVX512BitIdentical: the AVX-512 3×3 stride-1 depthwise row kernel
+// gives the bits of the AVX2 one for every row length (64-, 16-wide and
+// masked parts, the redone last vector), both pads, accumulating or not,
+// with guard values after each output row.
+func TestDwAVX512BitIdentical(t *testing.T) {
+	requireAsm(t)
+	if !HasAVX512 {
+		t.Skip("no AVX-512 on this build/CPU")
+	}
+	r := rand.New(rand.NewPCG(8, 1))
+	w := randSlice(r, 9)
+	for n := 1; n <= 150; n++ {
+		for _, rows := range []int{1, 3} {
+			for flags := range 8 {
+				acc, padL, padR := flags&1 != 0, flags&2 != 0, flags&4 != 0
+				if n < b2i(padL)+b2i(padR) {
+					continue
+				}
+				xs, ys := n+2+r.IntN(3), n+r.IntN(5)
+				x := randSlice(r, (rows+2)*xs+n+2)
+				y0 := randSlice(r, rows*ys+9)
+				run := func(on bool) []float32 {
+					y := append([]float32(nil), y0...)
+					withAVX512(on, func() {
+						if padL || padR {
+							DwConv3x3S1Pad(w, x, x[xs:], x[2*xs:], xs, y, ys, rows, n, padL, padR, 0.25, acc)
+						} else {
+							DwConv3x3S1(w, x, xs, y, ys, rows, n, 0.25, acc)
+						}
+					})
+					return y
+				}
+				sameBits(t, fmt.Sprintf("n=%d rows=%d acc=%v padL=%v padR=%v", n, rows, acc, padL, padR), run(true), run(false))
+			}
+		}
+	}
+}

@@ -38,6 +38,11 @@ func DwConv3x3S1Pad(w, x0, x1, x2 []float32, xs int, y []float32, ys, rows, n in
 	if rows == 0 || n == 0 {
 		return
 	}
+	if UsingAVX512() {
+		dw3x3s1AVX512(&x0[0], byteDist(x0, x1), byteDist(x0, x2), 4*xs, &y[0], 4*ys, rows,
+			n-b2i(padL)-b2i(padR), &w[0], bias, dwFlags(acc, padL, padR))
+		return
+	}
 	if useAsm.Load() {
 		dw3x3s1AVX2(&x0[0], byteDist(x0, x1), byteDist(x0, x2), 4*xs, &y[0], 4*ys, rows,
 			n-b2i(padL)-b2i(padR), &w[0], bias, dwFlags(acc, padL, padR))
@@ -104,6 +109,10 @@ func DwConv3x3S1(w, x []float32, xs int, y []float32, ys, rows, n int, bias floa
 		panic("asm: DwConv3x3S1: bad arguments")
 	}
 	if rows == 0 || n == 0 {
+		return
+	}
+	if UsingAVX512() {
+		dw3x3s1AVX512(&x[0], 4*xs, 8*xs, 4*xs, &y[0], 4*ys, rows, n, &w[0], bias, dwFlags(acc, false, false))
 		return
 	}
 	if useAsm.Load() {

@@ -41,3 +41,9 @@ func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ld
 //
 //go:noescape
 func dot3x4AVX512(w *float32, ldw int, x *float32, ldx int, k int, out *float32)
+
+// dw3x3s1AVX512 is dw3x3s1AVX2 with ZMM registers (64, 16 and a masked
+// tail of outputs per step); bit-identical results.
+//
+//go:noescape
+func dw3x3s1AVX512(x0 *float32, d1, d2, xstep int, y *float32, ystep, rows, nv int, w *float32, bias float32, flags int)

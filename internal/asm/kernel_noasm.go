@@ -158,3 +158,7 @@ func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ld
 func dot3x4AVX512(w *float32, ldw int, x *float32, ldx int, k int, out *float32) {
 	dot3x4AVX2(w, ldw, x, ldx, k, out)
 }
+
+func dw3x3s1AVX512(x0 *float32, d1, d2, xstep int, y *float32, ystep, rows, nv int, w *float32, bias float32, flags int) {
+	dw3x3s1AVX2(x0, d1, d2, xstep, y, ystep, rows, nv, w, bias, flags)
+}
