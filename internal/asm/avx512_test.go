@@ -168,3 +168,44 @@ func TestDwAVX512BitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestDwSameBitIdentical: DwConv3x3S1Same with AVX-512 gives the bits of
+// the AVX2 row kernel on a zero-padded copy of the plane (the flat layout
+// it replaces), for every width 1–16, heights 1–5 and 17, bias or
+// accumulation, with guard values after the plane; the Go twin agrees
+// within rounding.
+func TestDwSameBitIdentical(t *testing.T) {
+	requireAsm(t)
+	r := rand.New(rand.NewPCG(2, 4))
+	w := randSlice(r, 9)
+	for wd := 1; wd <= 16; wd++ {
+		for _, h := range []int{1, 2, 3, 4, 5, 17} {
+			for _, acc := range []bool{false, true} {
+				x := randSlice(r, h*wd)
+				y0 := randSlice(r, h*wd+5)
+				// The reference: the plane zero padded, the row kernel with AVX2.
+				wp := wd + 2
+				pad := make([]float32, (h+2)*wp+2)
+				for i := range h {
+					copy(pad[(i+1)*wp+1:], x[i*wd:(i+1)*wd])
+				}
+				want := append([]float32(nil), y0...)
+				withAVX512(false, func() { DwConv3x3S1(w, pad, wp, want, wd, h, wd, 0.5, acc) })
+				what := fmt.Sprintf("wd=%d h=%d acc=%v", wd, h, acc)
+				if HasAVX512 {
+					got := append([]float32(nil), y0...)
+					withAVX512(true, func() { DwConv3x3S1Same(w, x, h, wd, got, 0.5, acc) })
+					sameBits(t, what, got, want)
+				}
+				gen := append([]float32(nil), y0...)
+				DwConv3x3S1SameGeneric(w, x, h, wd, gen, 0.5, acc)
+				for i := range gen {
+					if math.Abs(float64(gen[i]-want[i])) > 1e-5 {
+						t.Fatalf("%s generic: y[%d] = %v, want %v", what, i, gen[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	mustPanic(t, "wd 17", func() { DwConv3x3S1Same(w, make([]float32, 17), 1, 17, make([]float32, 17), 0, false) })
+}

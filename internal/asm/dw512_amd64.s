@@ -229,3 +229,131 @@ z_next_row:
 	JNE  z_row
 	VZEROUPPER
 	RET
+
+// ===========================================================================
+// func dw3x3s1SameAVX512(w, x *float32, h, wd int, y *float32, bias float32, acc int)
+//
+// A whole h×wd plane (wd ≤ 16) of a 3×3 stride-1 convolution with one row
+// and column of zero padding on every side, one row of the plane per
+// 16-lane vector: the taps' columns j−1, j, j+1 are three K-masked loads
+// of the input row (zeroing the lanes that fall on the padding or past
+// wd; masked lanes are not read, so the loads at x−1 and past the plane do
+// not fault), the rows above the first and below the last a zero vector.
+// Each output is bias (or y when acc ≠ 0) plus the nine taps as FMAs in tap
+// order, the padding's zeros included, as in the padded flat layout of the
+// row kernels — bit-identical to it — but without copying the plane into a
+// padded buffer and the outputs out of one.
+// ===========================================================================
+#define SX    SI  // &x[r][0]
+#define SY    DI  // &y[r][0]
+#define SROWS CX  // rows left
+#define SLD   DX  // wd * 4 (row stride in bytes)
+#define SACC  BX  // acc flag
+#define SACCV Z9
+#define ST    Z10
+#define SBIAS Z11
+#define SZERO Z12
+
+// SAME_ROW(OFF, WA, WB, WC): the taps b = 0, 1, 2 of the input row at
+// SX + OFF (bytes) with weights WA, WB, WC.
+#define SAME_ROW(OFF, WA, WB, WC) \
+	VMOVUPS.Z   (OFF-4)(SX), K2, ST; \
+	VFMADD231PS ST, WA, SACCV;       \
+	VMOVUPS.Z   (OFF)(SX), K1, ST;   \
+	VFMADD231PS ST, WB, SACCV;       \
+	VMOVUPS.Z   (OFF+4)(SX), K3, ST; \
+	VFMADD231PS ST, WC, SACCV
+
+// SAME_ZERO(WA, WB, WC): the taps of a padding row.
+#define SAME_ZERO(WA, WB, WC) \
+	VFMADD231PS SZERO, WA, SACCV; \
+	VFMADD231PS SZERO, WB, SACCV; \
+	VFMADD231PS SZERO, WC, SACCV
+
+// SAME_INIT(L): SACCV = acc ? the y row (lanes of K1, others 0) : bias.
+#define SAME_INIT(L) \
+	VMOVAPS   SBIAS, SACCV;      \
+	TESTQ     SACC, SACC;        \
+	JEQ       L;                 \
+	VMOVUPS.Z (SY), K1, SACCV;   \
+L:
+
+// SAME_ROW_ABOVE / SAME_ROW_BELOW: the taps of the input rows r−1 (Z0–Z2)
+// and r+1 (Z6–Z8), SX moved there and back.
+#define SAME_ROW_ABOVE \
+	SUBQ SLD, SX;            \
+	SAME_ROW(0, Z0, Z1, Z2); \
+	ADDQ SLD, SX
+
+#define SAME_ROW_BELOW \
+	ADDQ SLD, SX;            \
+	SAME_ROW(0, Z6, Z7, Z8); \
+	SUBQ SLD, SX
+
+TEXT ·dw3x3s1SameAVX512(SB), NOSPLIT, $0-56
+	MOVQ         w+0(FP), TMP
+	VBROADCASTSS (TMP), Z0
+	VBROADCASTSS 4(TMP), Z1
+	VBROADCASTSS 8(TMP), Z2
+	VBROADCASTSS 12(TMP), Z3
+	VBROADCASTSS 16(TMP), Z4
+	VBROADCASTSS 20(TMP), Z5
+	VBROADCASTSS 24(TMP), Z6
+	VBROADCASTSS 28(TMP), Z7
+	VBROADCASTSS 32(TMP), Z8
+	MOVQ         x+8(FP), SX
+	MOVQ         h+16(FP), SROWS
+	MOVQ         wd+24(FP), SLD
+	MOVQ         y+32(FP), SY
+	VBROADCASTSS bias+40(FP), SBIAS
+	MOVQ         acc+48(FP), SACC
+	VPXORD       SZERO, SZERO, SZERO
+
+	// K1: lanes j < wd; K2: 1 ≤ j < wd (column j−1 inside); K3: j < wd−1.
+	LEAQ     dwMask16<>(SB), TMP
+	KMOVW    (TMP)(SLD*2), K1
+	KSHIFTRW $1, K1, K3
+	MOVL     $0xfffe, AX
+	KMOVW    AX, K5
+	KANDW    K5, K1, K2
+	SHLQ     $2, SLD
+
+	// The first row: the padding row above.
+	SAME_INIT(same_i0)
+	SAME_ZERO(Z0, Z1, Z2)
+	SAME_ROW(0, Z3, Z4, Z5)
+	CMPQ    SROWS, $1
+	JEQ     same_single
+	SAME_ROW_BELOW
+	VMOVUPS SACCV, K1, (SY)
+	ADDQ    SLD, SX
+	ADDQ    SLD, SY
+	DECQ    SROWS
+
+same_mid: // rows with an input row above and below
+	CMPQ    SROWS, $1
+	JEQ     same_last
+	SAME_INIT(same_i1)
+	SAME_ROW_ABOVE
+	SAME_ROW(0, Z3, Z4, Z5)
+	SAME_ROW_BELOW
+	VMOVUPS SACCV, K1, (SY)
+	ADDQ    SLD, SX
+	ADDQ    SLD, SY
+	DECQ    SROWS
+	JMP     same_mid
+
+same_last: // the last of ≥ 2 rows: the padding row below
+	SAME_INIT(same_i2)
+	SAME_ROW_ABOVE
+	SAME_ROW(0, Z3, Z4, Z5)
+	SAME_ZERO(Z6, Z7, Z8)
+	VMOVUPS SACCV, K1, (SY)
+	VZEROUPPER
+	RET
+
+same_single: // h = 1: padding above and below
+	SAME_ZERO(Z6, Z7, Z8)
+	VMOVUPS SACCV, K1, (SY)
+	VZEROUPPER
+	RET

@@ -285,3 +285,54 @@ func dwGradArgsOK(x []float32, xs int, dy []float32, dys, rows, n int) bool {
 	}
 	return rows == 0 || n == 0 || (len(x) >= (rows+1)*xs+n+2 && len(dy) >= (rows-1)*dys+n)
 }
+
+// DwConv3x3S1Same computes a whole h×wd plane of a 3×3, stride-1
+// convolution with one row and column of zero padding on every side (a
+// 'same' convolution) for rows of at most 16 values:
+//
+//	for r < h, j < wd:
+//		s := bias;  if acc { s = y[r*wd+j] }
+//		for a, b < 3: s += w[3a+b] · X[r+a−1][j+b−1]   (X = x, zero outside the plane)
+//		y[r*wd+j] = s
+//
+// With the AVX-512 kernels this is one pass over the plane, each row one
+// masked 16-lane vector (dw3x3s1SameAVX512), bit-identical to the row
+// kernels on a zero-padded copy; otherwise the Go twin runs, so callers
+// use it only when UsingAVX512 (with AVX2 the padded flat layout is
+// faster). It panics unless 1 ≤ wd ≤ 16, h ≥ 0, len(w) ≥ 9 and x, y hold
+// h·wd values.
+func DwConv3x3S1Same(w, x []float32, h, wd int, y []float32, bias float32, acc bool) {
+	if wd < 1 || wd > 16 || h < 0 || len(w) < 9 || len(x) < h*wd || len(y) < h*wd {
+		panic("asm: DwConv3x3S1Same: bad arguments")
+	}
+	if h == 0 {
+		return
+	}
+	if UsingAVX512() {
+		dw3x3s1SameAVX512(&w[0], &x[0], h, wd, &y[0], bias, b2i(acc))
+		return
+	}
+	DwConv3x3S1SameGeneric(w, x, h, wd, y, bias, acc)
+}
+
+// DwConv3x3S1SameGeneric is the pure-Go twin of DwConv3x3S1Same.
+func DwConv3x3S1SameGeneric(w, x []float32, h, wd int, y []float32, bias float32, acc bool) {
+	for r := range h {
+		for j := range wd {
+			s := bias
+			if acc {
+				s = y[r*wd+j]
+			}
+			for a := range 3 {
+				for b := range 3 {
+					var v float32
+					if i, c := r+a-1, j+b-1; i >= 0 && i < h && c >= 0 && c < wd {
+						v = x[i*wd+c]
+					}
+					s += w[3*a+b] * v
+				}
+			}
+			y[r*wd+j] = s
+		}
+	}
+}

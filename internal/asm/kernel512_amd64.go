@@ -47,3 +47,10 @@ func dot3x4AVX512(w *float32, ldw int, x *float32, ldx int, k int, out *float32)
 //
 //go:noescape
 func dw3x3s1AVX512(x0 *float32, d1, d2, xstep int, y *float32, ystep, rows, nv int, w *float32, bias float32, flags int)
+
+// dw3x3s1SameAVX512: a whole h×wd plane (1 ≤ wd ≤ 16) of a 3×3 stride-1
+// convolution with one zero row/column of padding per side, from the
+// unpadded plane (see the assembly); acc ≠ 0 adds to y instead of bias.
+//
+//go:noescape
+func dw3x3s1SameAVX512(w, x *float32, h, wd int, y *float32, bias float32, acc int)

@@ -162,3 +162,7 @@ func dot3x4AVX512(w *float32, ldw int, x *float32, ldx int, k int, out *float32)
 func dw3x3s1AVX512(x0 *float32, d1, d2, xstep int, y *float32, ystep, rows, nv int, w *float32, bias float32, flags int) {
 	dw3x3s1AVX2(x0, d1, d2, xstep, y, ystep, rows, nv, w, bias, flags)
 }
+
+func dw3x3s1SameAVX512(w, x *float32, h, wd int, y *float32, bias float32, acc int) {
+	DwConv3x3S1SameGeneric(unsafe.Slice(w, 9), unsafe.Slice(x, h*wd), h, wd, unsafe.Slice(y, h*wd), bias, acc != 0)
+}

@@ -415,6 +415,15 @@ func fillBand(buf, x []float32, ih, iw, r0, nr, c0, wb int) {
 // the padding itself (conv3x3Native); otherwise bands of input rows are
 // copied with their padding into buf first.
 func conv3x3Plane(s int, x []float32, ih, iw int, y []float32, oh, ow, pt, pl int, w []float32, bias float32, acc bool, buf, zero []float32) {
+	if s == 1 && pt == 1 && pl == 1 && oh == ih && ow == iw && iw <= 16 && asm.UsingAVX512() {
+		// A 'same' plane of rows ≤ 16 in one masked-vector pass: no padded
+		// copy in, no cropped copy out. DW3 forward against the flat layout
+		// with the AVX-512 row kernel, 3 interleaved rounds: batch 1
+		// 0.063 → 0.045 ms at one thread, batch 8 0.456 → 0.383 (one
+		// thread), 0.234 → 0.185 (two).
+		asm.DwConv3x3S1Same(w, x[:ih*iw], ih, iw, y[:oh*ow], bias, acc)
+		return
+	}
 	if s == 1 && !acc && conv3x3Flat(x, ih, iw, y, oh, ow, pt, pl, w, bias, buf) {
 		return
 	}
