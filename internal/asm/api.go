@@ -60,6 +60,24 @@ func Sgemm6x32(kc int, a, b, c []float32, ldc int, alpha, beta float32, pf []flo
 	Sgemm6x16(kc, a, b[NR*kc:], c[NR:], ldc, alpha, beta)
 }
 
+// Sgemm6x48 is Sgemm6x16 on three adjacent packed B micro-panels,
+// b[:16*kc], b[16*kc:32*kc] and b[32*kc:48*kc], into C columns 0–47 (one
+// AVX-512 call with eighteen accumulators, or three Sgemm6x16 calls):
+// bit-identical to Sgemm6x16 on each panel. It panics if kc < 0, ldc < 48,
+// len(a) < 6*kc, len(b) < 48*kc or len(c) < 5*ldc+48.
+func Sgemm6x48(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+	if kc < 0 || ldc < 3*NR || len(a) < MR*kc || len(b) < 3*NR*kc || len(c) < (MR-1)*ldc+3*NR {
+		panic("asm: Sgemm6x48: bad arguments")
+	}
+	if UsingAVX512() {
+		sgemm6x48AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta)
+		return
+	}
+	for q := range 3 {
+		Sgemm6x16(kc, a, b[q*NR*kc:], c[q*NR:], ldc, alpha, beta)
+	}
+}
+
 // Sgemm2x32 is Sgemm2x16 on two adjacent packed B micro-panels, b[:16*kc]
 // and b[16*kc:32*kc], into C columns 0–15 and 16–31 (one AVX-512 call, or
 // two Sgemm2x16 calls); bit-identical to Sgemm2x16 on each panel. It

@@ -40,9 +40,10 @@ func TestAVX512BitIdentical(t *testing.T) {
 	for _, kc := range []int{0, 1, 2, 3, 5, 16, 63, 192, 256} {
 		for _, ab := range [][2]float32{{1, 0}, {1, 1}, {-0.5, 2}, {2, negZero}} {
 			alpha, beta := ab[0], ab[1]
-			const ldc = 37
+			const ldc = 53
 			a, b := randSlice(r, MR*kc+2), randSlice(r, 2*NR*kc)
-			c0 := randSlice(r, (MR-1)*ldc+2*NR+9)
+			b3 := randSlice(r, 3*NR*kc)
+			c0 := randSlice(r, (MR-1)*ldc+3*NR+9)
 			if beta == 0 {
 				for i := range c0 {
 					c0[i] = float32(math.NaN())
@@ -58,6 +59,11 @@ func TestAVX512BitIdentical(t *testing.T) {
 				{"6x32", func(c []float32) { Sgemm6x32(kc, a, b, c, ldc, alpha, beta, pf, 99) }, func(c []float32) {
 					Sgemm6x16(kc, a, b, c, ldc, alpha, beta)
 					Sgemm6x16(kc, a, b[NR*kc:], c[NR:], ldc, alpha, beta)
+				}},
+				{"6x48", func(c []float32) { Sgemm6x48(kc, a, b3, c, ldc, alpha, beta) }, func(c []float32) {
+					for q := range 3 {
+						Sgemm6x16(kc, a, b3[q*NR*kc:], c[q*NR:], ldc, alpha, beta)
+					}
 				}},
 				{"2x32", func(c []float32) { Sgemm2x32(kc, a[2:], b, c, ldc, alpha, beta) }, func(c []float32) {
 					Sgemm2x16(kc, a[2:], b, c, ldc, alpha, beta)

@@ -54,3 +54,9 @@ func dw3x3s1AVX512(x0 *float32, d1, d2, xstep int, y *float32, ystep, rows, nv i
 //
 //go:noescape
 func dw3x3s1SameAVX512(w, x *float32, h, wd int, y *float32, bias float32, acc int)
+
+// sgemm6x48AVX512 is sgemm6x16AVX512 (no prefetch) on three adjacent
+// packed B micro-panels into C columns 0–47.
+//
+//go:noescape
+func sgemm6x48AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)

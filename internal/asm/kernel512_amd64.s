@@ -80,6 +80,42 @@
 	VFMADD231PS  BV0, AV1, Z5;         \
 	VFMADD231PS  BV1, AV1, Z11
 
+// FMA6X3: the six rows of one k step on three B vectors Z24–Z26 into the
+// 18 chains Z0–Z17 (row i: Z(3i) … Z(3i+2)).
+#define FMA6X3(AOFF) \
+	VBROADCASTSS (AOFF)(APTR), AV0;    \
+	VFMADD231PS  Z24, AV0, Z0;         \
+	VFMADD231PS  Z25, AV0, Z1;         \
+	VFMADD231PS  Z26, AV0, Z2;         \
+	VBROADCASTSS (AOFF+4)(APTR), AV1;  \
+	VFMADD231PS  Z24, AV1, Z3;         \
+	VFMADD231PS  Z25, AV1, Z4;         \
+	VFMADD231PS  Z26, AV1, Z5;         \
+	VBROADCASTSS (AOFF+8)(APTR), AV0;  \
+	VFMADD231PS  Z24, AV0, Z6;         \
+	VFMADD231PS  Z25, AV0, Z7;         \
+	VFMADD231PS  Z26, AV0, Z8;         \
+	VBROADCASTSS (AOFF+12)(APTR), AV1; \
+	VFMADD231PS  Z24, AV1, Z9;         \
+	VFMADD231PS  Z25, AV1, Z10;        \
+	VFMADD231PS  Z26, AV1, Z11;        \
+	VBROADCASTSS (AOFF+16)(APTR), AV0; \
+	VFMADD231PS  Z24, AV0, Z12;        \
+	VFMADD231PS  Z25, AV0, Z13;        \
+	VFMADD231PS  Z26, AV0, Z14;        \
+	VBROADCASTSS (AOFF+20)(APTR), AV1; \
+	VFMADD231PS  Z24, AV1, Z15;        \
+	VFMADD231PS  Z25, AV1, Z16;        \
+	VFMADD231PS  Z26, AV1, Z17
+
+// EPI3ROW(R0, R1, R2, STORE): one C row of three panels through STORE
+// (ZSTORE_BETA or ZSTORE_ZERO), then the next row.
+#define EPI3ROW(R0, R1, R2, STORE) \
+	STORE(R0, 0);   \
+	STORE(R1, 64);  \
+	STORE(R2, 128); \
+	ADDQ LDC, CPTR
+
 // FMA6X4: the six rows of one k step on four B vectors Z24–Z27 into the
 // 24 chains Z0–Z23 (row i: Z(4i) … Z(4i+3)); the row-table kernel's widest
 // tile.
@@ -675,5 +711,69 @@ r2_single_store:
 	ZSTORE1(E1A)
 
 r2_done:
+	VZEROUPPER
+	RET
+
+// ===========================================================================
+// func sgemm6x48AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+//
+// sgemm6x32AVX512 on three adjacent packed B micro-panels (b, b + 16·kc,
+// b + 32·kc) into C columns 0–47, 18 chains: the last three panels of a
+// GEMM whose panel count is odd (n = 49: a 7×7 map at batch 1), which the
+// one-panel kernel's six chains would run at three quarters of the rate.
+// ===========================================================================
+TEXT ·sgemm6x48AVX512(SB), NOSPLIT, $0-48
+	MOVQ   kc+0(FP), KC
+	MOVQ   a+8(FP), APTR
+	MOVQ   b+16(FP), BPTR
+	MOVQ   c+24(FP), CPTR
+	MOVQ   ldc+32(FP), LDC
+	SHLQ   $2, LDC
+	MOVQ   KC, B2
+	SHLQ   $6, B2 // bytes from one panel to the next
+	ZERO12
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	LEAQ   (BPTR)(B2*2), TMP // third panel
+
+z3_loop:
+	TESTQ   KC, KC
+	JEQ     z3_epi
+	VMOVUPS (BPTR), Z24
+	VMOVUPS (BPTR)(B2*1), Z25
+	VMOVUPS (TMP), Z26
+	FMA6X3(0)
+	ADDQ    $24, APTR
+	ADDQ    $64, BPTR
+	ADDQ    $64, TMP
+	DECQ    KC
+	JMP     z3_loop
+
+z3_epi:
+	VBROADCASTSS alpha+40(FP), ALPHA
+	MOVL         beta+44(FP), AX
+	ANDL         $0x7fffffff, AX
+	JEQ          z3_beta_zero
+	VBROADCASTSS beta+44(FP), BETA
+	EPI3ROW(Z0, Z1, Z2, ZSTORE_BETA)
+	EPI3ROW(Z3, Z4, Z5, ZSTORE_BETA)
+	EPI3ROW(Z6, Z7, Z8, ZSTORE_BETA)
+	EPI3ROW(Z9, Z10, Z11, ZSTORE_BETA)
+	EPI3ROW(Z12, Z13, Z14, ZSTORE_BETA)
+	EPI3ROW(Z15, Z16, Z17, ZSTORE_BETA)
+	VZEROUPPER
+	RET
+
+z3_beta_zero:
+	EPI3ROW(Z0, Z1, Z2, ZSTORE_ZERO)
+	EPI3ROW(Z3, Z4, Z5, ZSTORE_ZERO)
+	EPI3ROW(Z6, Z7, Z8, ZSTORE_ZERO)
+	EPI3ROW(Z9, Z10, Z11, ZSTORE_ZERO)
+	EPI3ROW(Z12, Z13, Z14, ZSTORE_ZERO)
+	EPI3ROW(Z15, Z16, Z17, ZSTORE_ZERO)
 	VZEROUPPER
 	RET

@@ -166,3 +166,9 @@ func dw3x3s1AVX512(x0 *float32, d1, d2, xstep int, y *float32, ystep, rows, nv i
 func dw3x3s1SameAVX512(w, x *float32, h, wd int, y *float32, bias float32, acc int) {
 	DwConv3x3S1SameGeneric(unsafe.Slice(w, 9), unsafe.Slice(x, h*wd), h, wd, unsafe.Slice(y, h*wd), bias, acc != 0)
 }
+
+func sgemm6x48AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
+	for q := range 3 {
+		sgemm6x16AVX2(kc, a, (*float32)(unsafe.Add(unsafe.Pointer(b), 64*kc*q)), (*float32)(unsafe.Add(unsafe.Pointer(c), 64*q)), ldc, alpha, beta)
+	}
+}

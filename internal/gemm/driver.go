@@ -215,15 +215,15 @@ func macroKernel(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOperand, 
 			ablk := pa.data[pc*pa.panels*MR:]
 			for ic := ir0; ic < ir1; ic += mcp {
 				icEnd := min(ic+mcp, ir1)
-				for jp := 0; jp < npan; {
-					col := jc + jp*NR
-					if panelsPerStep() == 2 && col+2*NR <= jc+ncb {
-						tilePair(ws, pa.m, ablk, bbuf[jp*kcb*NR:(jp+2)*kcb*NR], kcb, ic, icEnd, col, alpha, betaEff, c, ldc, nil, 0)
-						jp += 2
+				cs := newColSteps(jc, jc+ncb)
+				for i := range cs.n {
+					col, w := cs.step(i)
+					jp := (col - jc) / NR
+					if w > NR {
+						tileGroup(ws, pa.m, ablk, bbuf[jp*kcb*NR:(jp+w/NR)*kcb*NR], kcb, ic, icEnd, col, w/NR, alpha, betaEff, c, ldc, nil, 0)
 						continue
 					}
-					tileColumn(ws, pa.m, ablk, bbuf[jp*kcb*NR:(jp+1)*kcb*NR], kcb, ic, icEnd, col, min(NR, c1-col), alpha, betaEff, c, ldc, nil, 0)
-					jp++
+					tileColumn(ws, pa.m, ablk, bbuf[jp*kcb*NR:(jp+1)*kcb*NR], kcb, ic, icEnd, col, w, alpha, betaEff, c, ldc, nil, 0)
 				}
 			}
 		}
@@ -247,20 +247,21 @@ func macroKernel(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOperand, 
 func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOperand, alpha, beta float32, c []float32, ldc int) {
 	transB, b, ldb := bo.trans, bo.data, bo.ld
 	k, kc := pa.k, pa.kc
-	pw := panelsPerStep() * NR      // columns per step: one micro-panel, or two for the wide kernels
-	nPC := (k + kc - 1) / kc        // depth blocks
-	nCol := (c1 - c0 + pw - 1) / pw // column steps
+	cs := newColSteps(c0, c1)
+	nPC := (k + kc - 1) / kc // depth blocks
+	nCol := cs.n             // column steps
 	colOuter := (ir1-ir0)*MR*k <= aResidentMaxFloats
-	step := func(s int) (col, pc int) { // s-th (column step, depth block) visited
+	step := func(s int) (col, w, pc int) { // s-th (column step, depth block) visited
 		if colOuter {
-			return c0 + s/nPC*pw, s % nPC * kc
+			col, w = cs.step(s / nPC)
+			return col, w, s % nPC * kc
 		}
-		return c0 + s%nCol*pw, s / nCol * kc
+		col, w = cs.step(s % nCol)
+		return col, w, s / nCol * kc
 	}
-	panels := ws.bufB(pw*kc + NR) // NR of slack for PackPanelNRCols
+	panels := ws.bufB(3*kc*NR + NR) // up to three micro-panels, NR of slack for PackPanelNRCols
 	for s, steps := 0, nPC*nCol; s < steps; s++ {
-		col, pc := step(s)
-		w := min(pw, c1-col)
+		col, w, pc := step(s)
 		kcb := min(kc, k-pc)
 		betaEff := beta // the first depth block applies beta, later ones accumulate
 		if pc > 0 {
@@ -274,32 +275,72 @@ func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOpe
 		// in its packing routine).
 		var pf []float32
 		if !transB && !bo.indirect && s+1 < steps {
-			nextCol, nextPc := step(s + 1)
+			nextCol, _, nextPc := step(s + 1)
 			pf = b[nextPc*ldb+nextCol:]
 		}
 		ablk := pa.data[pc*pa.panels*MR:]
-		switch {
-		case w == 2*NR:
-			tilePair(ws, pa.m, ablk, panels[:2*kcb*NR], kcb, ir0, ir1, col, alpha, betaEff, c, ldc, pf, ldb)
-		case w > NR:
-			tileColumn(ws, pa.m, ablk, panels[:kcb*NR], kcb, ir0, ir1, col, NR, alpha, betaEff, c, ldc, pf, ldb)
-			tileColumn(ws, pa.m, ablk, panels[kcb*NR:2*kcb*NR], kcb, ir0, ir1, col+NR, w-NR, alpha, betaEff, c, ldc, nil, 0)
-		default:
-			tileColumn(ws, pa.m, ablk, panels[:kcb*NR], kcb, ir0, ir1, col, w, alpha, betaEff, c, ldc, pf, ldb)
+		if w > NR {
+			tileGroup(ws, pa.m, ablk, panels[:w/NR*kcb*NR], kcb, ir0, ir1, col, w/NR, alpha, betaEff, c, ldc, pf, ldb)
+			continue
 		}
+		tileColumn(ws, pa.m, ablk, panels[:kcb*NR], kcb, ir0, ir1, col, w, alpha, betaEff, c, ldc, pf, ldb)
 	}
 }
 
-// panelsPerStep is the number of B micro-panels the loop nests hand the
-// micro-kernels per call: two with the AVX-512 kernels (asm.Sgemm6x32,
-// one broadcast of A feeding two 16-wide FMAs: 189 against 174 GFLOP/s
-// for single panels in L1 on Zen 5), else one. The results do not depend
-// on it: the pair kernels are bit-identical to two single calls.
-func panelsPerStep() int {
-	if asm.UsingAVX512() {
-		return 2
+// colSteps cuts the columns [c0, c1) into the steps of the loop nests: one
+// micro-panel per step (the last possibly partial), or, with the AVX-512
+// kernels, two full micro-panels per step (asm.Sgemm6x32: one broadcast
+// of A feeding two 16-wide FMAs, 189 against 174 GFLOP/s for single panels
+// in L1 on Zen 5), three for the last full ones when their count is odd
+// (asm.Sgemm6x48: a lone panel's six accumulator chains run at about
+// three quarters of the rate), and a partial last panel alone. The results
+// do not depend on the steps: the kernels for several panels are
+// bit-identical to one call per panel.
+type colSteps struct {
+	c0, nFull, rem int
+	wide           bool
+	pairs          int // two-panel steps, first (wide)
+	last           int // panels of the step after them: 0, 1 or 3 (wide)
+	n              int // steps
+}
+
+func newColSteps(c0, c1 int) colSteps {
+	cs := colSteps{c0: c0, nFull: (c1 - c0) / NR, rem: (c1 - c0) % NR, wide: asm.UsingAVX512()}
+	if !cs.wide {
+		cs.n = (c1 - c0 + NR - 1) / NR
+		return cs
 	}
-	return 1
+	cs.pairs = cs.nFull / 2
+	switch {
+	case cs.nFull%2 == 0:
+	case cs.nFull == 1:
+		cs.last = 1
+	default:
+		cs.pairs--
+		cs.last = 3
+	}
+	cs.n = cs.pairs
+	if cs.last > 0 {
+		cs.n++
+	}
+	if cs.rem > 0 {
+		cs.n++
+	}
+	return cs
+}
+
+// step returns the first column and the width of step i.
+func (cs colSteps) step(i int) (col, w int) {
+	switch {
+	case !cs.wide:
+		col = cs.c0 + i*NR
+		return col, min(NR, cs.c0+cs.nFull*NR+cs.rem-col)
+	case i < cs.pairs:
+		return cs.c0 + 2*i*NR, 2 * NR
+	case i == cs.pairs && cs.last > 0:
+		return cs.c0 + 2*cs.pairs*NR, cs.last * NR
+	}
+	return cs.c0 + cs.nFull*NR, cs.rem
 }
 
 // packPanel packs the B micro-panel of columns [col, col+nr) and depth
@@ -330,25 +371,32 @@ func packPanel(dst []float32, bo bOperand, kcb, pc, col, nr int) {
 	}
 }
 
-// tilePair is tileColumn for two full adjacent packed B micro-panels (bp:
-// the second kcb·NR values after the first), C columns [col, col+32):
-// six-row A panels by asm.Sgemm6x32, pairs of rows by asm.Sgemm2x32, other
-// edge panels through tileColumn per micro-panel. Bit-identical to
+// tileGroup is tileColumn for np (2 or 3) full adjacent packed B
+// micro-panels (bp: each kcb·NR values after the previous), C columns
+// [col, col+np·NR): six-row A panels by asm.Sgemm6x32 or asm.Sgemm6x48,
+// pairs of rows by asm.Sgemm2x32 (and asm.Sgemm2x16 for a third panel),
+// other edge panels through tileColumn per micro-panel. Bit-identical to
 // tileColumn on each micro-panel.
-func tilePair(ws *workspace, m int, ablk, bp []float32, kcb, ir0, ir1, col int, alpha, beta float32, c []float32, ldc int, pf []float32, pfld int) {
+func tileGroup(ws *workspace, m int, ablk, bp []float32, kcb, ir0, ir1, col, np int, alpha, beta float32, c []float32, ldc int, pf []float32, pfld int) {
 	for ir := ir0; ir < ir1; ir++ {
 		ap := ablk[ir*kcb*MR : (ir+1)*kcb*MR]
 		row := ir * MR
 		switch mr := min(MR, m-row); {
-		case mr == MR:
+		case mr == MR && np == 2:
 			asm.Sgemm6x32(kcb, ap, bp, c[row*ldc+col:], ldc, alpha, beta, pf, pfld)
+		case mr == MR:
+			asm.Sgemm6x48(kcb, ap, bp, c[row*ldc+col:], ldc, alpha, beta)
 		case mr%2 == 0:
 			for i := 0; i < mr; i += 2 {
 				asm.Sgemm2x32(kcb, ap[i:], bp, c[(row+i)*ldc+col:], ldc, alpha, beta)
+				if np == 3 {
+					asm.Sgemm2x16(kcb, ap[i:], bp[2*kcb*NR:], c[(row+i)*ldc+col+2*NR:], ldc, alpha, beta)
+				}
 			}
 		default:
-			tileColumn(ws, m, ablk, bp[:kcb*NR], kcb, ir, ir+1, col, NR, alpha, beta, c, ldc, nil, 0)
-			tileColumn(ws, m, ablk, bp[kcb*NR:], kcb, ir, ir+1, col+NR, NR, alpha, beta, c, ldc, nil, 0)
+			for q := range np {
+				tileColumn(ws, m, ablk, bp[q*kcb*NR:(q+1)*kcb*NR], kcb, ir, ir+1, col+q*NR, NR, alpha, beta, c, ldc, nil, 0)
+			}
 		}
 		pf = nil
 	}

@@ -563,8 +563,8 @@ func TestSgemmPackedATransRows(t *testing.T) {
 	})
 }
 
-// TestWideBitIdentical: with the AVX-512 kernels the loop nests hand two B
-// micro-panels to each call (tilePair); the result must keep every bit of
+// TestWideBitIdentical: with the AVX-512 kernels the loop nests hand two or
+// three B micro-panels to each call (colSteps, tileGroup); the result must keep every bit of
 // the AVX2 path's, for both loop nests (small blocks force the blocked one
 // and odd panel counts per block), B dense, transposed and as a row table,
 // and any thread count.
@@ -577,7 +577,7 @@ func TestWideBitIdentical(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 9))
 	for _, blocks := range [][3]int{{256, 192, 2048}, {32, 12, 48}} {
 		kcMax, mcMax, ncMax = blocks[0], blocks[1], blocks[2]
-		for _, sh := range [][3]int{{6, 32, 9}, {64, 200, 70}, {40, 97, 33}, {200, 161, 300}, {13, 48, 5}} {
+		for _, sh := range [][3]int{{6, 32, 9}, {64, 200, 70}, {40, 97, 33}, {200, 161, 300}, {13, 48, 5}, {64, 49, 40}, {50, 80, 20}, {8, 16, 7}, {30, 15, 9}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			for _, transB := range []bool{false, true} {
 				a := randMat(r, m, k, k)
