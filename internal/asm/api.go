@@ -618,6 +618,28 @@ func Sgemm2x16Rows(a, b []float32, rows Rows, col, nb int, c []float32, ldc int)
 	rowsGeneric(2, a, b, rows, col, nb, c, ldc)
 }
 
+// Sgemm4x16Rows is Sgemm2x16Rows for four rows of the 6-row A panel (a at
+// the first of them; C has four rows): the last four rows of a matrix of
+// 6k + 4 rows. With the AVX-512 kernels one pass reads each B vector once
+// for the four rows; otherwise it is two Sgemm2x16Rows calls. Each row is
+// bit-identical to Sgemm2x16Rows's. It panics if len(a) < 6*(kc-1)+4
+// (kc > 0), ldc < 16*nb, len(c) < 3*ldc+16*nb or a row falls outside b.
+func Sgemm4x16Rows(a, b []float32, rows Rows, col, nb int, c []float32, ldc int) {
+	kc := rows.Len()
+	if nb <= 0 {
+		return
+	}
+	if (kc > 0 && len(a) < MR*(kc-1)+4) || ldc < NR*nb || len(c) < 3*ldc+NR*nb || !rows.Within(col, NR*nb, len(b)) {
+		panic("asm: Sgemm4x16Rows: bad arguments")
+	}
+	if UsingAVX512() && kc > 0 {
+		sgemm4x16RowsAVX512(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc)
+		return
+	}
+	Sgemm2x16Rows(a, b, rows, col, nb, c, ldc)
+	Sgemm2x16Rows(a[2:], b, rows, col, nb, c[2*ldc:], ldc)
+}
+
 // PackMR packs one MR-row micro-panel of a row-major matrix (the A operand
 // of GEMM): it interleaves 6 rows of kc elements,
 //

@@ -81,6 +81,24 @@ func TestAVX512BitIdentical(t *testing.T) {
 			}
 		}
 	}
+	// Sgemm4x16Rows against two Sgemm2x16Rows calls (AVX2).
+	for _, kc := range []int{1, 2, 3, 28, 288} {
+		for nb := 1; nb <= 4; nb++ {
+			b := randSlice(r, NR*nb+42)
+			off := make([]int, kc)
+			for p := range off {
+				off[p] = r.IntN(40)
+			}
+			rows, a, ldc := NewRows(off), randSlice(r, MR*kc), NR*nb+3
+			got, want := make([]float32, 4*ldc+3), make([]float32, 4*ldc+3)
+			withAVX512(true, func() { Sgemm4x16Rows(a, b, rows, 2, nb, got, ldc) })
+			withAVX512(false, func() {
+				Sgemm2x16Rows(a, b, rows, 2, nb, want, ldc)
+				Sgemm2x16Rows(a[2:], b, rows, 2, nb, want[2*ldc:], ldc)
+			})
+			sameBits(t, fmt.Sprintf("4x16Rows vs 2x 2x16Rows kc=%d nb=%d", kc, nb), got, want)
+		}
+	}
 	for _, kc := range []int{1, 2, 3, 9, 27, 288} {
 		for nb := 1; nb <= 5; nb++ {
 			b := randSlice(r, NR*nb+50)
@@ -95,7 +113,7 @@ func TestAVX512BitIdentical(t *testing.T) {
 				name string
 				f    func(a, b []float32, rows Rows, col, nb int, c []float32, ldc int)
 				a    []float32
-			}{{"6x16Rows", Sgemm6x16Rows, a}, {"2x16Rows", Sgemm2x16Rows, a[4:]}} {
+			}{{"6x16Rows", Sgemm6x16Rows, a}, {"2x16Rows", Sgemm2x16Rows, a[4:]}, {"4x16Rows", Sgemm4x16Rows, a[2:]}} {
 				got, want := randSlice(r, MR*ldc), make([]float32, MR*ldc)
 				copy(want, got)
 				withAVX512(true, func() { k.f(k.a, b, rows, 3, nb, got, ldc) })

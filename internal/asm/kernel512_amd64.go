@@ -60,3 +60,9 @@ func dw3x3s1SameAVX512(w, x *float32, h, wd int, y *float32, bias float32, acc i
 //
 //go:noescape
 func sgemm6x48AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// sgemm4x16RowsAVX512 is two sgemm2x16RowsAVX2 calls (rows 0–1 and 2–3 of
+// the A panel at a) in one pass: c rows 0–3, bit-identical.
+//
+//go:noescape
+func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)

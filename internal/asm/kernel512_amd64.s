@@ -777,3 +777,151 @@ z3_beta_zero:
 	EPI3ROW(Z15, Z16, Z17, ZSTORE_ZERO)
 	VZEROUPPER
 	RET
+
+// ===========================================================================
+// func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+//
+// sgemm2x16RowsAVX2 for four rows of a 6-row A panel at once (a at the
+// first; c rows 0–3): the last four rows of a matrix of 6k + 4 rows (64
+// output channels: ten panels and four rows) read each B vector once for
+// four rows instead of twice for two. The chains are those of the two-row
+// kernels — even and odd k separately, added before the store — so each
+// row is bit-identical to sgemm2x16RowsAVX2's. Tiles two at a time (16
+// chains), a last odd tile alone (8 chains).
+// ===========================================================================
+
+// F4(AOFF, BV, C0, C1, C2, C3): rows 0–3 of a k step on BV into chains C0–C3.
+#define F4(AOFF, BV, C0, C1, C2, C3) \
+	VBROADCASTSS AOFF(APTR), AV0;    \
+	VFMADD231PS  BV, AV0, C0;        \
+	VBROADCASTSS AOFF+4(APTR), AV1;  \
+	VFMADD231PS  BV, AV1, C1;        \
+	VBROADCASTSS AOFF+8(APTR), AV0;  \
+	VFMADD231PS  BV, AV0, C2;        \
+	VBROADCASTSS AOFF+12(APTR), AV1; \
+	VFMADD231PS  BV, AV1, C3
+
+// F4X2(AOFF, C0…C3, D0…D3): rows 0–3 on BV0 (chains C) and BV1 (D).
+#define F4X2(AOFF, C0, C1, C2, C3, D0, D1, D2, D3) \
+	VBROADCASTSS AOFF(APTR), AV0;    \
+	VFMADD231PS  BV0, AV0, C0;       \
+	VFMADD231PS  BV1, AV0, D0;       \
+	VBROADCASTSS AOFF+4(APTR), AV1;  \
+	VFMADD231PS  BV0, AV1, C1;       \
+	VFMADD231PS  BV1, AV1, D1;       \
+	VBROADCASTSS AOFF+8(APTR), AV0;  \
+	VFMADD231PS  BV0, AV0, C2;       \
+	VFMADD231PS  BV1, AV0, D2;       \
+	VBROADCASTSS AOFF+12(APTR), AV1; \
+	VFMADD231PS  BV0, AV1, C3;       \
+	VFMADD231PS  BV1, AV1, D3
+
+TEXT ·sgemm4x16RowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ a+8(FP), RA0
+	MOVQ b+16(FP), BPTR
+	MOVQ off+24(FP), ROFF0
+	MOVQ nb+32(FP), RNB
+	MOVQ c+40(FP), RCOL
+	MOVQ ldc+48(FP), LDC
+	SHLQ $2, LDC
+
+	// Pairs of tiles. Chains: Z0–Z3 even k, Z4–Z7 odd k (first tile),
+	// Z8–Z11 even, Z12–Z15 odd (second tile).
+r4_pair:
+	CMPQ   RNB, $2
+	JLT    r4_single
+	MOVQ   kc+0(FP), KC
+	MOVQ   RA0, APTR
+	MOVQ   ROFF0, ROFF
+	ZERO12
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+r4_pair_k2:
+	CMPQ    KC, $2
+	JLT     r4_pair_k1
+	MOVQ    (ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	VMOVUPS 64(BPTR)(TMP*4), BV1
+	F4X2(0, Z0, Z1, Z2, Z3, Z8, Z9, Z10, Z11)
+	MOVQ    8(ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	VMOVUPS 64(BPTR)(TMP*4), BV1
+	F4X2(24, Z4, Z5, Z6, Z7, Z12, Z13, Z14, Z15)
+	ADDQ    $48, APTR
+	ADDQ    $16, ROFF
+	SUBQ    $2, KC
+	JMP     r4_pair_k2
+
+r4_pair_k1:
+	TESTQ   KC, KC
+	JEQ     r4_pair_store
+	MOVQ    (ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	VMOVUPS 64(BPTR)(TMP*4), BV1
+	F4X2(0, Z0, Z1, Z2, Z3, Z8, Z9, Z10, Z11)
+
+r4_pair_store:
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z2, Z2
+	VADDPS Z7, Z3, Z3
+	VADDPS Z12, Z8, Z8
+	VADDPS Z13, Z9, Z9
+	VADDPS Z14, Z10, Z10
+	VADDPS Z15, Z11, Z11
+	MOVQ   RCOL, CPTR
+	ZSTORE2(Z0, Z8)
+	ZSTORE2(Z1, Z9)
+	ZSTORE2(Z2, Z10)
+	ZSTORE2(Z3, Z11)
+	ADDQ   $128, BPTR
+	ADDQ   $128, RCOL
+	SUBQ   $2, RNB
+	JMP    r4_pair
+
+r4_single:
+	TESTQ RNB, RNB
+	JEQ   r4_done
+	MOVQ  kc+0(FP), KC
+	MOVQ  RA0, APTR
+	MOVQ  ROFF0, ROFF
+	ZERO8
+
+r4_single_k2:
+	CMPQ    KC, $2
+	JLT     r4_single_k1
+	MOVQ    (ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	F4(0, BV0, Z0, Z1, Z2, Z3)
+	MOVQ    8(ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	F4(24, BV0, Z4, Z5, Z6, Z7)
+	ADDQ    $48, APTR
+	ADDQ    $16, ROFF
+	SUBQ    $2, KC
+	JMP     r4_single_k2
+
+r4_single_k1:
+	TESTQ   KC, KC
+	JEQ     r4_single_store
+	MOVQ    (ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	F4(0, BV0, Z0, Z1, Z2, Z3)
+
+r4_single_store:
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z2, Z2
+	VADDPS Z7, Z3, Z3
+	MOVQ   RCOL, CPTR
+	ZSTORE1(Z0)
+	ZSTORE1(Z1)
+	ZSTORE1(Z2)
+	ZSTORE1(Z3)
+
+r4_done:
+	VZEROUPPER
+	RET

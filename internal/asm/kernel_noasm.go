@@ -172,3 +172,8 @@ func sgemm6x48AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
 		sgemm6x16AVX2(kc, a, (*float32)(unsafe.Add(unsafe.Pointer(b), 64*kc*q)), (*float32)(unsafe.Add(unsafe.Pointer(c), 64*q)), ldc, alpha, beta)
 	}
 }
+
+func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int) {
+	sgemm2x16RowsAVX2(kc, a, b, off, nb, c, ldc)
+	sgemm2x16RowsAVX2(kc, (*float32)(unsafe.Add(unsafe.Pointer(a), 8)), b, off, nb, (*float32)(unsafe.Add(unsafe.Pointer(c), 8*ldc)), ldc)
+}
