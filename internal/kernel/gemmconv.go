@@ -568,7 +568,7 @@ type Im2col struct {
 	paDX        []*gemm.PackedA
 	dxDirect    bool        // dX by rowsGEMM on dyps (B read in place) instead of the packed GEMM
 	dxScratch   [][]float32 // per part: rowsGEMM's scratch tiles for dX
-	dwExact     bool // the padded weight gradient copies col with its garbage columns zeroed (see Backward)
+	dwExact     bool        // the padded weight gradient copies col with its garbage columns zeroed (see Backward)
 	bwdFn       func(part, lo, hi int)
 
 	phased // whole images in the phase-split padded domain (phased.go)
