@@ -381,7 +381,14 @@ func checkClose(t *testing.T, what string, got []float32, want, mag []float64, t
 type flavour struct {
 	name string
 	asm  bool
+	avx2 bool // with asm: the AVX2 kernels even on an AVX-512 CPU
 	opt  Options
+}
+
+// apply switches the kernels to the flavour's and returns the undo.
+func (f flavour) apply() (restore func()) {
+	prev, prev512 := asm.SetUseAsm(f.asm), asm.SetUseAVX512(!f.avx2)
+	return func() { asm.SetUseAsm(prev); asm.SetUseAVX512(prev512) }
 }
 
 // flavours returns every (implementation, algorithm) pair that runs case c.
@@ -407,6 +414,11 @@ func flavours(c confCase, threads int) []flavour {
 		if asm.HasAVX2FMA {
 			fs = append(fs, flavour{name: name + "/asm", asm: true, opt: Options{Algorithm: a, Threads: threads}})
 		}
+		if asm.HasAVX512 {
+			// The default asm flavour ran the AVX-512 kernels; the AVX2
+			// ones too, with the other thread count.
+			fs = append(fs, flavour{name: name + "/avx2", asm: true, avx2: true, opt: Options{Algorithm: a, Threads: 1 + threads%2}})
+		}
 		fs = append(fs, flavour{name: name + "/generic", asm: false, opt: Options{Algorithm: a, Threads: 1 + threads%2}})
 	}
 	return fs
@@ -427,9 +439,9 @@ func TestConformance(t *testing.T) {
 	for i, c := range cases {
 		o := newOracle(c, r)
 		for _, f := range flavours(c, 1+2*(i%2)) {
-			prev := asm.SetUseAsm(f.asm)
+			restore := f.apply()
 			runConformance(t, c, f, o)
-			asm.SetUseAsm(prev)
+			restore()
 			algosSeen[strings.SplitN(f.name, "/", 2)[0]]++
 		}
 	}
@@ -543,7 +555,7 @@ func TestConformanceNaNInf(t *testing.T) {
 				if !f.asm && f.name != "reference" && i%3 != 0 {
 					continue // the generic twins on a third of the cases
 				}
-				prev := asm.SetUseAsm(f.asm)
+				restore := f.apply()
 				what := fmt.Sprintf("%v [%s] special %v", c, f.name, special)
 				p, err := NewPlan(c.op, c.in, f.opt)
 				if err != nil {
@@ -572,7 +584,7 @@ func TestConformanceNaNInf(t *testing.T) {
 				for j, g := range grads {
 					compareClass(t, what+" in dy: "+p.params[j].Name+" gradient", g.Data, wantDPdy[j], false)
 				}
-				asm.SetUseAsm(prev)
+				restore()
 			}
 		}
 	}
@@ -637,9 +649,9 @@ func FuzzPlan(f *testing.F) {
 		c0 := confCase{op, in}
 		o := newOracle(c0, rand.New(rand.NewPCG(seed, 9)))
 		for _, fl := range flavours(c0, 1+int(seed%3)) {
-			prev := asm.SetUseAsm(fl.asm)
+			restore := fl.apply()
 			runConformance(t, c0, fl, o)
-			asm.SetUseAsm(prev)
+			restore()
 		}
 	})
 }
