@@ -233,3 +233,28 @@ func TestDwSameBitIdentical(t *testing.T) {
 	}
 	mustPanic(t, "wd 17", func() { DwConv3x3S1Same(w, make([]float32, 17), 1, 17, make([]float32, 17), 0, false) })
 }
+
+// TestChanRows4AVX512BitIdentical: the AVX-512 form of ChanRows4 gives the
+// AVX2 form's bits for row lengths 1–100 (32- and 16-wide steps, the
+// redone last vector, masked tails), 1–9 taps, overwriting or
+// accumulating, with guard values past each filter's row.
+func TestChanRows4AVX512BitIdentical(t *testing.T) {
+	requireAsm(t)
+	if !HasAVX512 {
+		t.Skip("no AVX-512 on this build/CPU")
+	}
+	r := rand.New(rand.NewPCG(4, 4))
+	for n := 1; n <= 100; n++ {
+		for _, taps := range []int{1, 2, 5, 9} {
+			for _, acc := range []bool{false, true} {
+				ps, yf, wf := n+3, n+5, taps+1
+				x, w := randSlice(r, taps*ps+n), randSlice(r, 3*wf+taps)
+				y0 := randSlice(r, 3*yf+n+7)
+				got, want := append([]float32(nil), y0...), append([]float32(nil), y0...)
+				withAVX512(true, func() { ChanRows4(got, yf, x, ps, w, wf, taps, n, acc) })
+				withAVX512(false, func() { ChanRows4(want, yf, x, ps, w, wf, taps, n, acc) })
+				sameBits(t, fmt.Sprintf("n=%d taps=%d acc=%v", n, taps, acc), got, want)
+			}
+		}
+	}
+}

@@ -75,6 +75,10 @@ func ChanRows4(y []float32, yf int, x []float32, ps int, w []float32, wf, taps, 
 		}
 		return
 	}
+	if UsingAVX512() {
+		chanRows4AVX512(&y[0], 4*yf, &x[0], 4*ps, &w[0], 4*wf, taps, n, acc)
+		return
+	}
 	if useAsm.Load() {
 		chanRows4AVX2(&y[0], 4*yf, &x[0], 4*ps, &w[0], 4*wf, taps, n, acc)
 		return

@@ -66,3 +66,9 @@ func sgemm6x48AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 //
 //go:noescape
 func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+
+// chanRows4AVX512 is chanRows4AVX2 with ZMM registers (32 and 16 outputs
+// per step, a K-masked tail); bit-identical results.
+//
+//go:noescape
+func chanRows4AVX512(y *float32, yf int, x *float32, ps int, w *float32, wf, taps, n int, acc bool)

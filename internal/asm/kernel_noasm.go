@@ -177,3 +177,7 @@ func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ld
 	sgemm2x16RowsAVX2(kc, a, b, off, nb, c, ldc)
 	sgemm2x16RowsAVX2(kc, (*float32)(unsafe.Add(unsafe.Pointer(a), 8)), b, off, nb, (*float32)(unsafe.Add(unsafe.Pointer(c), 8*ldc)), ldc)
 }
+
+func chanRows4AVX512(y *float32, yf int, x *float32, ps int, w *float32, wf, taps, n int, acc bool) {
+	chanRows4AVX2(y, yf, x, ps, w, wf, taps, n, acc)
+}
