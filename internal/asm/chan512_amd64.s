@@ -51,25 +51,6 @@
 	DECQ K;      \
 	JNE  LABEL
 
-// dwMask16-like table: (1 << c) − 1 for c = 0 … 16.
-DATA chanMask16<>+0(SB)/2, $0x0000
-DATA chanMask16<>+2(SB)/2, $0x0001
-DATA chanMask16<>+4(SB)/2, $0x0003
-DATA chanMask16<>+6(SB)/2, $0x0007
-DATA chanMask16<>+8(SB)/2, $0x000f
-DATA chanMask16<>+10(SB)/2, $0x001f
-DATA chanMask16<>+12(SB)/2, $0x003f
-DATA chanMask16<>+14(SB)/2, $0x007f
-DATA chanMask16<>+16(SB)/2, $0x00ff
-DATA chanMask16<>+18(SB)/2, $0x01ff
-DATA chanMask16<>+20(SB)/2, $0x03ff
-DATA chanMask16<>+22(SB)/2, $0x07ff
-DATA chanMask16<>+24(SB)/2, $0x0fff
-DATA chanMask16<>+26(SB)/2, $0x1fff
-DATA chanMask16<>+28(SB)/2, $0x3fff
-DATA chanMask16<>+30(SB)/2, $0x7fff
-DATA chanMask16<>+32(SB)/2, $0xffff
-GLOBL chanMask16<>(SB), RODATA|NOPTR, $34
 
 TEXT ·chanRows4AVX512(SB), NOSPLIT, $0-65
 	MOVQ y+0(FP), YP
@@ -187,7 +168,7 @@ z4_tail:
 	JMP   z4_loop16
 
 z4_masked:
-	LEAQ   chanMask16<>(SB), K
+	LEAQ   ·laneMask16(SB), K
 	KMOVW  (K)(CNT*2), K1
 	VPXORD Z0, Z0, Z0
 	VPXORD Z2, Z2, Z2

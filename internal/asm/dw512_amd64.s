@@ -10,25 +10,27 @@
 // changes (DW3's 14×14 planes: one 16-lane vector per row of the flat
 // layout instead of two 8-lane ones).
 
-// dwMask16<>: the 16-bit lane masks (1 << c) − 1 for c = 0 … 16.
-DATA dwMask16<>+0(SB)/2, $0x0000
-DATA dwMask16<>+2(SB)/2, $0x0001
-DATA dwMask16<>+4(SB)/2, $0x0003
-DATA dwMask16<>+6(SB)/2, $0x0007
-DATA dwMask16<>+8(SB)/2, $0x000f
-DATA dwMask16<>+10(SB)/2, $0x001f
-DATA dwMask16<>+12(SB)/2, $0x003f
-DATA dwMask16<>+14(SB)/2, $0x007f
-DATA dwMask16<>+16(SB)/2, $0x00ff
-DATA dwMask16<>+18(SB)/2, $0x01ff
-DATA dwMask16<>+20(SB)/2, $0x03ff
-DATA dwMask16<>+22(SB)/2, $0x07ff
-DATA dwMask16<>+24(SB)/2, $0x0fff
-DATA dwMask16<>+26(SB)/2, $0x1fff
-DATA dwMask16<>+28(SB)/2, $0x3fff
-DATA dwMask16<>+30(SB)/2, $0x7fff
-DATA dwMask16<>+32(SB)/2, $0xffff
-GLOBL dwMask16<>(SB), RODATA|NOPTR, $34
+// ·laneMask16: the 16-bit lane masks (1 << c) − 1 for c = 0 … 16 (a K
+// mask enabling the first c of 16 lanes is KMOVW ·laneMask16+2c); shared
+// with chan512_amd64.s.
+DATA ·laneMask16+0(SB)/2, $0x0000
+DATA ·laneMask16+2(SB)/2, $0x0001
+DATA ·laneMask16+4(SB)/2, $0x0003
+DATA ·laneMask16+6(SB)/2, $0x0007
+DATA ·laneMask16+8(SB)/2, $0x000f
+DATA ·laneMask16+10(SB)/2, $0x001f
+DATA ·laneMask16+12(SB)/2, $0x003f
+DATA ·laneMask16+14(SB)/2, $0x007f
+DATA ·laneMask16+16(SB)/2, $0x00ff
+DATA ·laneMask16+18(SB)/2, $0x01ff
+DATA ·laneMask16+20(SB)/2, $0x03ff
+DATA ·laneMask16+22(SB)/2, $0x07ff
+DATA ·laneMask16+24(SB)/2, $0x0fff
+DATA ·laneMask16+26(SB)/2, $0x1fff
+DATA ·laneMask16+28(SB)/2, $0x3fff
+DATA ·laneMask16+30(SB)/2, $0x7fff
+DATA ·laneMask16+32(SB)/2, $0xffff
+GLOBL ·laneMask16(SB), RODATA|NOPTR, $34
 
 #define XP    SI  // &x0[r][i]: current column of the window's first row
 #define X0R   R12 // &x0[r][0]
@@ -40,7 +42,7 @@ GLOBL dwMask16<>(SB), RODATA|NOPTR, $34
 #define NN    R10 // outputs of the vector part per row
 #define CNT   R11 // outputs left in the current row
 #define TMP   R14
-#define MTAB  AX  // &dwMask16<>
+#define MTAB  AX  // &·laneMask16
 #define FLAGS CX  // bit 0 acc, bit 1 left pad, bit 2 right pad
 
 // Z0–Z8: broadcast w[0..8] (X0–X8 their low lanes for the scalar edges).
@@ -122,7 +124,7 @@ TEXT ·dw3x3s1AVX512(SB), NOSPLIT, $0-88
 	VBROADCASTSS 32(TMP), Z8
 	VBROADCASTSS bias+72(FP), BIAS
 	MOVQ         flags+80(FP), FLAGS
-	LEAQ         dwMask16<>(SB), MTAB
+	LEAQ         ·laneMask16(SB), MTAB
 	KXNORW       K0, K0, K2 // all 16 lanes (K0 cannot be an FMA's write mask)
 
 z_row:
@@ -310,7 +312,7 @@ TEXT ·dw3x3s1SameAVX512(SB), NOSPLIT, $0-56
 	VPXORD       SZERO, SZERO, SZERO
 
 	// K1: lanes j < wd; K2: 1 ≤ j < wd (column j−1 inside); K3: j < wd−1.
-	LEAQ     dwMask16<>(SB), TMP
+	LEAQ     ·laneMask16(SB), TMP
 	KMOVW    (TMP)(SLD*2), K1
 	KSHIFTRW $1, K1, K3
 	MOVL     $0xfffe, AX
