@@ -583,6 +583,16 @@ type Im2col struct {
 // anchor's 32×288×784 against 58 in 208-column chunks).
 const im2colFloats = 256 << 10
 
+// paddedChunkFloats sizes the padded-width mode's chunks of output rows:
+// the im2col matrix a chunk stands for (KK × rows·wp, never built: B is
+// read in place) is at most 512 Ki floats. The chunk's padded input rows
+// (xpads: for S1, 64 channels × 16 rows × 58 = 237 KiB) stay in L2, and
+// longer chunks copy fewer overlapping rows: 14 output rows read 16 input
+// rows where 7 read 9. Against 256 Ki floats (7 rows for S1): S1 forward
+// batch 8 −4.5 % (p = 0.002), G1 −1.2 % (p = 0.041), batch 1 n.s.
+// (benchstat, 6 rounds, AVX-512 kernels); 1 Mi floats was no better.
+const paddedChunkFloats = 2 * im2colFloats
+
 // NewIm2col prepares a convolution of any geometry as im2col + GEMM.
 func NewIm2col(g geom.Conv, threads int) *Im2col {
 	kk, p := g.CG()*g.KH*g.KW, g.OH*g.OW
@@ -611,7 +621,7 @@ func NewIm2col(g geom.Conv, threads int) *Im2col {
 	if g.SH == 1 && g.SW == 1 && modestPad && k.ipc == 0 {
 		k.padded = true
 		k.hp, k.wp = g.H+g.PadT+g.PadB, g.W+g.PadL+g.PadR
-		k.rowsC = clamp(im2colFloats/(kk*k.wp), 1, g.OH)
+		k.rowsC = clamp(paddedChunkFloats/(kk*k.wp), 1, g.OH)
 		k.rchk = ceilDiv(g.OH, k.rowsC)
 		k.rowsC = ceilDiv(g.OH, k.rchk)
 		parts := k.team.Parts(g.N * g.G * k.rchk)
