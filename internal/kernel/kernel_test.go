@@ -146,6 +146,11 @@ func convCases() []geom.Conv {
 		// (8 and 32 outputs per group: asm.Sgemm2x16Rows).
 		mk(1, 17, 20, 21, 8, 3, 1, 1, 1, 1),
 		mk(2, 64, 17, 18, 64, 3, 1, 1, 1, 2),
+		// The padded-width mode on long reductions (576 taps) whose
+		// chunks of output rows (21 on rows of 42) do not divide the
+		// plane (45 rows), with dilation 2 too.
+		mk(1, 64, 45, 40, 16, 3, 1, 1, 1, 1),
+		mk(2, 64, 45, 40, 16, 3, 1, 2, 2, 1),
 	}
 	// Depthwise: sizes around the 8/32-wide blocks of the row kernels.
 	for _, c := range []struct{ n, c, h, w, mult, k, s, p, d int }{
