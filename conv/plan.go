@@ -16,10 +16,10 @@ import (
 // process: "avx512" (the GEMM micro-kernels in their AVX-512 version, the
 // other kernels AVX2), "avx2", or "generic" (pure Go: -tags purego, a CPU
 // without AVX2+FMA, or CONVKIT_IMPL=generic; CONVKIT_IMPL=avx2 keeps the
-// AVX2 set on an AVX-512 CPU). The GEMM-based algorithms give bit-identical
-// results with "avx512" and "avx2"; the dot products of a linear layer's
-// forward pass (pointwise on a 1×1 map, GEMV mode) and "generic" round
-// differently.
+// AVX2 set on an AVX-512 CPU). Every algorithm gives bit-identical results
+// with "avx512" and "avx2" (TestKernelSetsBitIdentical) except the forward
+// pass of a linear layer (pointwise on a 1×1 map, GEMV mode) on four or
+// more images; "generic" rounds differently.
 func Kernels() string { return asm.KernelSet() }
 
 // Algorithm names the method a Plan runs.

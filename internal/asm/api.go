@@ -40,8 +40,9 @@ func Sgemm6x16(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 // and b[16*kc:32*kc], into C columns 0–15 and 16–31, with the prefetches
 // of Sgemm6x16Prefetch (two lines per k step at &pf[0] + p*pfld floats:
 // the rows of the next pair of panels; an empty pf disables them). With
-// the AVX-512 kernels this is one call with twelve ZMM accumulators, about
-// 1.2× the rate of two 6×16 calls; otherwise it is those two calls.
+// the AVX-512 kernels this is one call with twelve ZMM accumulators (on
+// L1 data on Zen 5, 220 GFLOP/s against 151 for one-panel calls:
+// BenchmarkSgemmWide); otherwise it is two Sgemm6x16 calls.
 // Results are bit-identical to Sgemm6x16 on each panel. It panics if
 // kc < 0, ldc < 32, len(a) < 6*kc, len(b) < 32*kc or len(c) < 5*ldc+32.
 func Sgemm6x32(kc int, a, b, c []float32, ldc int, alpha, beta float32, pf []float32, pfld int) {

@@ -133,25 +133,36 @@ func TestSgemmWidePanics(t *testing.T) {
 	mustPanic(t, "2x32 kc<0", func() { Sgemm2x32(-1, a, b, c, 32, 1, 0) })
 }
 
-// BenchmarkSgemmWide: the pair kernel against two single-panel calls on
-// L1-resident data (kc = 192, the depth block of a 576-deep GEMM).
+// BenchmarkSgemmWide: the one-, two- and three-panel kernels (6×16, 6×32,
+// 6×48) on L1-resident data (kc = 192, the depth block of a 576-deep
+// GEMM), with each kernel set (with AVX2 the wider ones are 6×16 calls).
 func BenchmarkSgemmWide(b *testing.B) {
 	requireAsm(b)
 	r := rand.New(rand.NewPCG(1, 1))
 	const kc = 192
-	a, bb, c := randSlice(r, MR*kc), randSlice(r, 2*NR*kc), make([]float32, MR*2*NR)
+	a, bb, c := randSlice(r, MR*kc), randSlice(r, 3*NR*kc), make([]float32, MR*3*NR)
+	kernels := []struct {
+		panels int
+		f      func()
+	}{
+		{1, func() { Sgemm6x16(kc, a, bb, c, 3*NR, 1, 0) }},
+		{2, func() { Sgemm6x32(kc, a, bb, c, 3*NR, 1, 0, nil, 0) }},
+		{3, func() { Sgemm6x48(kc, a, bb, c, 3*NR, 1, 0) }},
+	}
 	for _, impl := range []string{"avx2", "avx512"} {
-		b.Run(impl, func(b *testing.B) {
-			if impl == "avx512" && !HasAVX512 {
-				b.Skip("no AVX-512")
-			}
-			withAVX512(impl == "avx512", func() {
-				for b.Loop() {
-					Sgemm6x32(kc, a, bb, c, 2*NR, 1, 0, nil, 0)
+		for _, k := range kernels {
+			b.Run(fmt.Sprintf("%s/6x%d", impl, NR*k.panels), func(b *testing.B) {
+				if impl == "avx512" && !HasAVX512 {
+					b.Skip("no AVX-512")
 				}
+				withAVX512(impl == "avx512", func() {
+					for b.Loop() {
+						k.f()
+					}
+				})
+				b.ReportMetric(float64(2*MR*NR*k.panels*kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
-			b.ReportMetric(float64(2*MR*2*NR*kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+		}
 	}
 }
 

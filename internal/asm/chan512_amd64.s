@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "chan_amd64.h"
 
 // ===========================================================================
 // func chanRows4AVX512(y *float32, yf int, x *float32, ps int, w *float32, wf, taps, n int, acc bool)
@@ -34,24 +35,6 @@
 #define WB   AX  // &w[0]
 #define TAPS CX  // taps
 
-#define Z4_BEGIN \
-	MOVQ XP, XT;  \
-	MOVQ WB, WT;  \
-	MOVQ TAPS, K
-
-#define Z4_LOADW \
-	VBROADCASTSS (WT), WV0;       \
-	VBROADCASTSS (WT)(WF*1), WV1; \
-	VBROADCASTSS (WT)(WF*2), WV2; \
-	VBROADCASTSS (WT)(WF3*1), WV3
-
-#define Z4_NEXT(LABEL) \
-	ADDQ PS, XT; \
-	ADDQ $4, WT; \
-	DECQ K;      \
-	JNE  LABEL
-
-
 TEXT ·chanRows4AVX512(SB), NOSPLIT, $0-65
 	MOVQ y+0(FP), YP
 	MOVQ yf+8(FP), YF
@@ -74,12 +57,12 @@ z4_loop32:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	Z4_BEGIN
+	C4_BEGIN
 
 z4_taps32:
 	VMOVUPS     (XT), XA
 	VMOVUPS     64(XT), XB
-	Z4_LOADW
+	LOADW4
 	VFMADD231PS XA, WV0, Z0
 	VFMADD231PS XB, WV0, Z1
 	VFMADD231PS XA, WV1, Z2
@@ -88,7 +71,7 @@ z4_taps32:
 	VFMADD231PS XB, WV2, Z5
 	VFMADD231PS XA, WV3, Z6
 	VFMADD231PS XB, WV3, Z7
-	Z4_NEXT(z4_taps32)
+	C4_NEXT(z4_taps32)
 	LEAQ        (YP)(YF*2), Y3P
 	ADDQ        YF, Y3P
 	CMPB        acc+64(FP), $0
@@ -123,16 +106,16 @@ z4_loop16:
 	VPXORD Z2, Z2, Z2
 	VPXORD Z4, Z4, Z4
 	VPXORD Z6, Z6, Z6
-	Z4_BEGIN
+	C4_BEGIN
 
 z4_taps16:
 	VMOVUPS     (XT), XA
-	Z4_LOADW
+	LOADW4
 	VFMADD231PS XA, WV0, Z0
 	VFMADD231PS XA, WV1, Z2
 	VFMADD231PS XA, WV2, Z4
 	VFMADD231PS XA, WV3, Z6
-	Z4_NEXT(z4_taps16)
+	C4_NEXT(z4_taps16)
 	LEAQ        (YP)(YF*2), Y3P
 	ADDQ        YF, Y3P
 	CMPB        acc+64(FP), $0
@@ -174,16 +157,16 @@ z4_masked:
 	VPXORD Z2, Z2, Z2
 	VPXORD Z4, Z4, Z4
 	VPXORD Z6, Z6, Z6
-	Z4_BEGIN
+	C4_BEGIN
 
 z4_taps_m:
 	VMOVUPS.Z   (XT), K1, XA
-	Z4_LOADW
+	LOADW4
 	VFMADD231PS XA, WV0, Z0
 	VFMADD231PS XA, WV1, Z2
 	VFMADD231PS XA, WV2, Z4
 	VFMADD231PS XA, WV3, Z6
-	Z4_NEXT(z4_taps_m)
+	C4_NEXT(z4_taps_m)
 	LEAQ        (YP)(YF*2), Y3P
 	ADDQ        YF, Y3P
 	CMPB        acc+64(FP), $0

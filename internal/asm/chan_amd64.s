@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "chan_amd64.h"
 
 // Channel-wise convolution kernels: weighted sums and dot products of whole
 // planes, vectorised along the plane. Strides arrive in bytes.
@@ -290,24 +291,6 @@ cr_next_row:
 #define WB   AX  // &w[0]
 #define TAPS CX  // taps
 
-#define C4_BEGIN \
-	MOVQ XP, XT;  \
-	MOVQ WB, WT;  \
-	MOVQ TAPS, K
-
-// LOADW4: WVf = broadcast(w[f·wf + t]).
-#define LOADW4 \
-	VBROADCASTSS (WT), WV0;         \
-	VBROADCASTSS (WT)(WF*1), WV1;   \
-	VBROADCASTSS (WT)(WF*2), WV2;   \
-	VBROADCASTSS (WT)(WF3*1), WV3
-
-#define C4_NEXT(LABEL) \
-	ADDQ PS, XT; \
-	ADDQ $4, WT; \
-	DECQ K;      \
-	JNE  LABEL
-
 TEXT ·chanRows4AVX2(SB), NOSPLIT, $0-65
 	MOVQ y+0(FP), YP
 	MOVQ yf+8(FP), YF
@@ -481,9 +464,6 @@ c4_done:
 #undef MASK
 #undef WB
 #undef TAPS
-#undef C4_BEGIN
-#undef LOADW4
-#undef C4_NEXT
 
 // ===========================================================================
 // func chanDotsAVX2(out, dy, x *float32, ps, taps, n int)

@@ -15,8 +15,9 @@ var HasAVX2FMA = haveAsmImpl && cpuHasAVX2FMA()
 var useAsm atomic.Bool
 
 // HasAVX512 reports whether the AVX-512 versions of the GEMM micro-kernels
-// (kernel512_amd64.s) can run: HasAVX2FMA, and the CPU has AVX512F with
-// the OS saving ZMM state. Treat it as read-only; SetUseAVX512 switches.
+// (kernel512_amd64.s) can run: HasAVX2FMA (the AVX-512 set replaces only
+// some of the AVX2 kernels), and the CPU has AVX512F with the OS saving
+// ZMM state. Treat it as read-only; SetUseAVX512 switches.
 var HasAVX512 = HasAVX2FMA && cpuHasAVX512()
 
 // useAVX512 selects the AVX-512 GEMM kernels when the assembly is in use.

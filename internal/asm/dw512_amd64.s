@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "dw_amd64.h"
 
 // The 3×3 stride-1 depthwise row kernel with ZMM registers (AVX-512F):
 // dw3x3s1AVX2 with 64 outputs per iteration, then 16, and a tail of 1..15
@@ -53,30 +54,6 @@ GLOBL ·laneMask16(SB), RODATA|NOPTR, $34
 #define BIAS  Z13
 #define BIASX X13
 #define E     X9 // scalar edge accumulator
-
-// Z_EDGE_INIT, Z_LEFT_EDGE, Z_RIGHT_EDGE: the scalar edges of dw3x3s1AVX2.
-#define Z_EDGE_INIT(LABEL) \
-	VMOVAPS BIASX, E;  \
-	TESTQ   $1, FLAGS; \
-	JEQ     LABEL;     \
-	VMOVSS  (YP), E;   \
-LABEL:
-
-#define Z_LEFT_EDGE \
-	VFMADD231SS (XP), X1, E;        \
-	VFMADD231SS 4(XP), X2, E;       \
-	VFMADD231SS (XP)(D1*1), X4, E;  \
-	VFMADD231SS 4(XP)(D1*1), X5, E; \
-	VFMADD231SS (XP)(D2*1), X7, E;  \
-	VFMADD231SS 4(XP)(D2*1), X8, E
-
-#define Z_RIGHT_EDGE \
-	VFMADD231SS (XP), X0, E;        \
-	VFMADD231SS 4(XP), X1, E;       \
-	VFMADD231SS (XP)(D1*1), X3, E;  \
-	VFMADD231SS 4(XP)(D1*1), X4, E; \
-	VFMADD231SS (XP)(D2*1), X6, E;  \
-	VFMADD231SS 4(XP)(D2*1), X7, E
 
 // Z_TAPS64(OFF, W, R): ACCq += W * row R (0: XP, D1: XP+D1, …) at OFF + 64q bytes, q < 4.
 #define Z_TAPS64_R0(OFF, W) \
@@ -132,8 +109,8 @@ z_row:
 	MOVQ  YR, YP
 	TESTQ $2, FLAGS
 	JEQ   z_vector
-	Z_EDGE_INIT(z_left_init)
-	Z_LEFT_EDGE
+	EDGE_INIT(E, BIASX, z_left_init)
+	LEFT_EDGE(E)
 	VMOVSS E, (YP)
 	ADDQ   $4, YP
 
@@ -220,8 +197,8 @@ z_tail_taps:
 z_right:
 	TESTQ $4, FLAGS
 	JEQ   z_next_row
-	Z_EDGE_INIT(z_right_init)
-	Z_RIGHT_EDGE
+	EDGE_INIT(E, BIASX, z_right_init)
+	RIGHT_EDGE(E)
 	VMOVSS E, (YP)
 
 z_next_row:

@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "dw_amd64.h"
 
 // Depthwise 3×3 row kernels. Strides arrive in elements and are turned into
 // bytes; row a of the 3×3 window is addressed as base + a·(row stride), so
@@ -70,34 +71,6 @@ GLOBL dwMask<>(SB), RODATA|NOPTR, $64
 	MOVQ    $8, TMP;             \
 	SUBQ    CNT, TMP;            \
 	VMOVDQU (MTAB)(TMP*4), MASK
-
-// EDGE_INIT(E, BIASX, LABEL): scalar E = acc ? y[i] : bias.
-#define EDGE_INIT(E, BIASX, LABEL) \
-	VMOVAPS BIASX, E;  \
-	TESTQ   $1, FLAGS; \
-	JEQ     LABEL;     \
-	VMOVSS  (YP), E;   \
-LABEL:
-
-// LEFT_EDGE(E): E += the taps b = 1, 2 of the first output, which read
-// columns 0 and 1 (its tap b = 0 is the zero pad at column −1).
-#define LEFT_EDGE(E) \
-	VFMADD231SS (XP), X1, E;        \
-	VFMADD231SS 4(XP), X2, E;       \
-	VFMADD231SS (XP)(D1*1), X4, E;  \
-	VFMADD231SS 4(XP)(D1*1), X5, E; \
-	VFMADD231SS (XP)(D2*1), X7, E;  \
-	VFMADD231SS 4(XP)(D2*1), X8, E
-
-// RIGHT_EDGE(E): E += the taps b = 0, 1 of the last output, which read
-// the columns at XP and XP+1 (its tap b = 2 is the zero pad).
-#define RIGHT_EDGE(E) \
-	VFMADD231SS (XP), X0, E;        \
-	VFMADD231SS 4(XP), X1, E;       \
-	VFMADD231SS (XP)(D1*1), X3, E;  \
-	VFMADD231SS 4(XP)(D1*1), X4, E; \
-	VFMADD231SS (XP)(D2*1), X6, E;  \
-	VFMADD231SS 4(XP)(D2*1), X7, E
 
 // ===========================================================================
 // func dw3x3s1AVX2(x0 *float32, d1, d2, xstep int, y *float32, ystep, rows, nv int, w *float32, bias float32, flags int)

@@ -6,7 +6,7 @@ import "golang.org/x/sys/cpu"
 
 // cpuHasAVX512 reports whether the CPU has AVX512F and the OS saves the ZMM
 // state (x/sys/cpu checks both).
-func cpuHasAVX512() bool { return cpuHasAVX2FMA() && cpu.X86.HasAVX512F }
+func cpuHasAVX512() bool { return cpu.X86.HasAVX512F }
 
 // sgemm6x16AVX512 is sgemm6x16AVX2 (pf == nil) or sgemm6x16PFAVX2 with ZMM
 // registers; bit-identical results.

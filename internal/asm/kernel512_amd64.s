@@ -5,8 +5,9 @@
 // AVX-512 versions of the GEMM micro-kernels (selected when the CPU has
 // AVX512F, see dispatch.go). On a core with two full-width 512-bit FMA
 // pipes (AMD Zen 5, Intel server cores) a ZMM FMA does twice the work of a
-// YMM one per cycle; on Zen 4, which splits it in two, they are no slower
-// than the AVX2 kernels.
+// YMM one per cycle (on Zen 5: 220 against 108 GFLOP/s, BenchmarkSgemmWide).
+// On Zen 4, which splits a ZMM FMA in two, they should run at the AVX2
+// kernels' rate (not measured: no Zen 4 machine in these sessions).
 //
 // Every kernel here computes each output element by exactly the operations
 // of its AVX2 twin in kernel_amd64.s — the same fused multiply-adds in the
@@ -108,14 +109,6 @@
 	VFMADD231PS  Z25, AV1, Z16;        \
 	VFMADD231PS  Z26, AV1, Z17
 
-// EPI3ROW(R0, R1, R2, STORE): one C row of three panels through STORE
-// (ZSTORE_BETA or ZSTORE_ZERO), then the next row.
-#define EPI3ROW(R0, R1, R2, STORE) \
-	STORE(R0, 0);   \
-	STORE(R1, 64);  \
-	STORE(R2, 128); \
-	ADDQ LDC, CPTR
-
 // FMA6X4: the six rows of one k step on four B vectors Z24–Z27 into the
 // 24 chains Z0–Z23 (row i: Z(4i) … Z(4i+3)); the row-table kernel's widest
 // tile.
@@ -180,86 +173,72 @@
 	VMULPS  ALPHA, R, R; \
 	VMOVUPS R, OFF(CPTR)
 
+// EPI_BEGIN(ZLABEL): ALPHA = alpha; on to ZLABEL when beta == ±0 (C is
+// not read), else BETA = beta.
+#define EPI_BEGIN(ZLABEL) \
+	VBROADCASTSS alpha+40(FP), ALPHA; \
+	MOVL         beta+44(FP), AX;     \
+	ANDL         $0x7fffffff, AX;     \
+	JEQ          ZLABEL;              \
+	VBROADCASTSS beta+44(FP), BETA
+
+// EPIROW1/2/3(R…, STORE): one C row of one, two or three panels through
+// STORE (ZSTORE_BETA or ZSTORE_ZERO), then the next row.
+#define EPIROW1(R0, STORE) \
+	STORE(R0, 0); \
+	ADDQ LDC, CPTR
+
+#define EPIROW2(R0, R1, STORE) \
+	STORE(R0, 0);  \
+	STORE(R1, 64); \
+	ADDQ LDC, CPTR
+
+#define EPIROW3(R0, R1, R2, STORE) \
+	STORE(R0, 0);   \
+	STORE(R1, 64);  \
+	STORE(R2, 128); \
+	ADDQ LDC, CPTR
+
 // EPI6X1 / EPI6X2: C = alpha*acc (+ beta*C unless beta == ±0) for one or two
 // panels, then return; ZLABEL names the beta == 0 branch.
 #define EPI6X1(ZLABEL) \
-	VBROADCASTSS alpha+40(FP), ALPHA; \
-	MOVL         beta+44(FP), AX;     \
-	ANDL         $0x7fffffff, AX;     \
-	JEQ          ZLABEL;              \
-	VBROADCASTSS beta+44(FP), BETA;   \
-	ZSTORE_BETA(Z0, 0);               \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_BETA(Z1, 0);               \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_BETA(Z2, 0);               \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_BETA(Z3, 0);               \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_BETA(Z4, 0);               \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_BETA(Z5, 0);               \
-	VZEROUPPER;                       \
-	RET;                              \
-ZLABEL:                               \
-	ZSTORE_ZERO(Z0, 0);               \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_ZERO(Z1, 0);               \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_ZERO(Z2, 0);               \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_ZERO(Z3, 0);               \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_ZERO(Z4, 0);               \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_ZERO(Z5, 0);               \
-	VZEROUPPER;                       \
+	EPI_BEGIN(ZLABEL);         \
+	EPIROW1(Z0, ZSTORE_BETA);  \
+	EPIROW1(Z1, ZSTORE_BETA);  \
+	EPIROW1(Z2, ZSTORE_BETA);  \
+	EPIROW1(Z3, ZSTORE_BETA);  \
+	EPIROW1(Z4, ZSTORE_BETA);  \
+	EPIROW1(Z5, ZSTORE_BETA);  \
+	VZEROUPPER;                \
+	RET;                       \
+ZLABEL:                        \
+	EPIROW1(Z0, ZSTORE_ZERO);  \
+	EPIROW1(Z1, ZSTORE_ZERO);  \
+	EPIROW1(Z2, ZSTORE_ZERO);  \
+	EPIROW1(Z3, ZSTORE_ZERO);  \
+	EPIROW1(Z4, ZSTORE_ZERO);  \
+	EPIROW1(Z5, ZSTORE_ZERO);  \
+	VZEROUPPER;                \
 	RET
 
 #define EPI6X2(ZLABEL) \
-	VBROADCASTSS alpha+40(FP), ALPHA; \
-	MOVL         beta+44(FP), AX;     \
-	ANDL         $0x7fffffff, AX;     \
-	JEQ          ZLABEL;              \
-	VBROADCASTSS beta+44(FP), BETA;   \
-	ZSTORE_BETA(Z0, 0);               \
-	ZSTORE_BETA(Z6, 64);              \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_BETA(Z1, 0);               \
-	ZSTORE_BETA(Z7, 64);              \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_BETA(Z2, 0);               \
-	ZSTORE_BETA(Z8, 64);              \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_BETA(Z3, 0);               \
-	ZSTORE_BETA(Z9, 64);              \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_BETA(Z4, 0);               \
-	ZSTORE_BETA(Z10, 64);             \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_BETA(Z5, 0);               \
-	ZSTORE_BETA(Z11, 64);             \
-	VZEROUPPER;                       \
-	RET;                              \
-ZLABEL:                               \
-	ZSTORE_ZERO(Z0, 0);               \
-	ZSTORE_ZERO(Z6, 64);              \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_ZERO(Z1, 0);               \
-	ZSTORE_ZERO(Z7, 64);              \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_ZERO(Z2, 0);               \
-	ZSTORE_ZERO(Z8, 64);              \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_ZERO(Z3, 0);               \
-	ZSTORE_ZERO(Z9, 64);              \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_ZERO(Z4, 0);               \
-	ZSTORE_ZERO(Z10, 64);             \
-	ADDQ         LDC, CPTR;           \
-	ZSTORE_ZERO(Z5, 0);               \
-	ZSTORE_ZERO(Z11, 64);             \
-	VZEROUPPER;                       \
+	EPI_BEGIN(ZLABEL);              \
+	EPIROW2(Z0, Z6, ZSTORE_BETA);   \
+	EPIROW2(Z1, Z7, ZSTORE_BETA);   \
+	EPIROW2(Z2, Z8, ZSTORE_BETA);   \
+	EPIROW2(Z3, Z9, ZSTORE_BETA);   \
+	EPIROW2(Z4, Z10, ZSTORE_BETA);  \
+	EPIROW2(Z5, Z11, ZSTORE_BETA);  \
+	VZEROUPPER;                     \
+	RET;                            \
+ZLABEL:                             \
+	EPIROW2(Z0, Z6, ZSTORE_ZERO);   \
+	EPIROW2(Z1, Z7, ZSTORE_ZERO);   \
+	EPIROW2(Z2, Z8, ZSTORE_ZERO);   \
+	EPIROW2(Z3, Z9, ZSTORE_ZERO);   \
+	EPIROW2(Z4, Z10, ZSTORE_ZERO);  \
+	EPIROW2(Z5, Z11, ZSTORE_ZERO);  \
+	VZEROUPPER;                     \
 	RET
 
 // ===========================================================================
@@ -267,8 +246,9 @@ ZLABEL:                               \
 //
 // sgemm6x16AVX2 (pf == nil) or sgemm6x16PFAVX2: one 6x16 tile in six ZMM
 // accumulators. Six chains cannot hide the FMA latency (4 cycles × 2 pipes
-// want eight), so this single-panel kernel runs at about three quarters of
-// the pair kernel's rate; the driver uses it only for a lone last panel.
+// want eight), so this single-panel kernel runs at about 70 % of the pair
+// kernel's rate (151 against 220 GFLOP/s on L1 data, BenchmarkSgemmWide);
+// the driver uses it only for a lone panel.
 // ===========================================================================
 TEXT ·sgemm6x16AVX512(SB), NOSPLIT, $0-64
 	MOVQ kc+0(FP), KC
@@ -449,25 +429,15 @@ p2_sum:
 	VADDPS O1A, E1A, E1A
 	VADDPS O0B, E0B, E0B
 	VADDPS O1B, E1B, E1B
-	VBROADCASTSS alpha+40(FP), ALPHA
-	MOVL         beta+44(FP), AX
-	ANDL         $0x7fffffff, AX
-	JEQ          p2_beta_zero
-	VBROADCASTSS beta+44(FP), BETA
-	ZSTORE_BETA(E0A, 0)
-	ZSTORE_BETA(E0B, 64)
-	ADDQ         LDC, CPTR
-	ZSTORE_BETA(E1A, 0)
-	ZSTORE_BETA(E1B, 64)
+	EPI_BEGIN(p2_beta_zero)
+	EPIROW2(E0A, E0B, ZSTORE_BETA)
+	EPIROW2(E1A, E1B, ZSTORE_BETA)
 	VZEROUPPER
 	RET
 
 p2_beta_zero:
-	ZSTORE_ZERO(E0A, 0)
-	ZSTORE_ZERO(E0B, 64)
-	ADDQ        LDC, CPTR
-	ZSTORE_ZERO(E1A, 0)
-	ZSTORE_ZERO(E1B, 64)
+	EPIROW2(E0A, E0B, ZSTORE_ZERO)
+	EPIROW2(E1A, E1B, ZSTORE_ZERO)
 	VZEROUPPER
 	RET
 
@@ -719,8 +689,9 @@ r2_done:
 //
 // sgemm6x32AVX512 on three adjacent packed B micro-panels (b, b + 16·kc,
 // b + 32·kc) into C columns 0–47, 18 chains: the last three panels of a
-// GEMM whose panel count is odd (n = 49: a 7×7 map at batch 1), which the
-// one-panel kernel's six chains would run at three quarters of the rate.
+// GEMM whose panel count is odd (n = 49: a 7×7 map at batch 1), where a
+// pair call and a one-panel call would reach about 191 GFLOP/s against
+// this kernel's 219 (BenchmarkSgemmWide: 220 for the pair, 151 for one).
 // ===========================================================================
 TEXT ·sgemm6x48AVX512(SB), NOSPLIT, $0-48
 	MOVQ   kc+0(FP), KC
@@ -754,27 +725,23 @@ z3_loop:
 	JMP     z3_loop
 
 z3_epi:
-	VBROADCASTSS alpha+40(FP), ALPHA
-	MOVL         beta+44(FP), AX
-	ANDL         $0x7fffffff, AX
-	JEQ          z3_beta_zero
-	VBROADCASTSS beta+44(FP), BETA
-	EPI3ROW(Z0, Z1, Z2, ZSTORE_BETA)
-	EPI3ROW(Z3, Z4, Z5, ZSTORE_BETA)
-	EPI3ROW(Z6, Z7, Z8, ZSTORE_BETA)
-	EPI3ROW(Z9, Z10, Z11, ZSTORE_BETA)
-	EPI3ROW(Z12, Z13, Z14, ZSTORE_BETA)
-	EPI3ROW(Z15, Z16, Z17, ZSTORE_BETA)
+	EPI_BEGIN(z3_beta_zero)
+	EPIROW3(Z0, Z1, Z2, ZSTORE_BETA)
+	EPIROW3(Z3, Z4, Z5, ZSTORE_BETA)
+	EPIROW3(Z6, Z7, Z8, ZSTORE_BETA)
+	EPIROW3(Z9, Z10, Z11, ZSTORE_BETA)
+	EPIROW3(Z12, Z13, Z14, ZSTORE_BETA)
+	EPIROW3(Z15, Z16, Z17, ZSTORE_BETA)
 	VZEROUPPER
 	RET
 
 z3_beta_zero:
-	EPI3ROW(Z0, Z1, Z2, ZSTORE_ZERO)
-	EPI3ROW(Z3, Z4, Z5, ZSTORE_ZERO)
-	EPI3ROW(Z6, Z7, Z8, ZSTORE_ZERO)
-	EPI3ROW(Z9, Z10, Z11, ZSTORE_ZERO)
-	EPI3ROW(Z12, Z13, Z14, ZSTORE_ZERO)
-	EPI3ROW(Z15, Z16, Z17, ZSTORE_ZERO)
+	EPIROW3(Z0, Z1, Z2, ZSTORE_ZERO)
+	EPIROW3(Z3, Z4, Z5, ZSTORE_ZERO)
+	EPIROW3(Z6, Z7, Z8, ZSTORE_ZERO)
+	EPIROW3(Z9, Z10, Z11, ZSTORE_ZERO)
+	EPIROW3(Z12, Z13, Z14, ZSTORE_ZERO)
+	EPIROW3(Z15, Z16, Z17, ZSTORE_ZERO)
 	VZEROUPPER
 	RET
 

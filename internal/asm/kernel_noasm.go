@@ -137,9 +137,9 @@ func sgemm6x16AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, _ *
 }
 
 func sgemm6x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, _ *float32, _ int) {
-	bs, cs := unsafe.Slice(b, 32*kc), unsafe.Slice(c, 5*ldc+32)
-	Sgemm6x16Generic(kc, unsafe.Slice(a, 6*kc), bs, cs, ldc, alpha, beta)
-	Sgemm6x16Generic(kc, unsafe.Slice(a, 6*kc), bs[16*kc:], cs[16:], ldc, alpha, beta)
+	for q := range 2 {
+		sgemm6x16AVX2(kc, a, (*float32)(unsafe.Add(unsafe.Pointer(b), 64*kc*q)), (*float32)(unsafe.Add(unsafe.Pointer(c), 64*q)), ldc, alpha, beta)
+	}
 }
 
 func sgemm2x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32) {

@@ -767,24 +767,19 @@ func rowsGEMM(pa *gemm.PackedA, b []float32, rows asm.Rows, col int, c []float32
 		a := pa.Panel(ir)
 		r := min(gemm.MR, m-ir*gemm.MR)
 		ct := c[ir*gemm.MR*ldc:]
-		if r == 4 && full > 0 {
-			// 4 rows left (64 output channels): one pass of the four-row
-			// kernel (with AVX-512 each B vector read once for the four;
-			// bit-identical to two two-row passes), the partial tile as
-			// two rows at a time.
-			asm.Sgemm4x16Rows(a, b, rows, col, full, ct, ldc)
-			if rem > 0 {
-				for i := 0; i < r; i += 2 {
-					rowsGEMM2(a[i:], b, rows, col+full*gemm.NR, ct[i*ldc+full*gemm.NR:], ldc, rem, sc)
-				}
-			}
-			continue
-		}
 		if r%2 == 0 && r < gemm.MR {
 			// 2 or 4 rows left (32, 64, 128 output channels): two rows
-			// per call at a third of a full panel's cost.
+			// per call at a third of a full panel's cost; four rows' full
+			// tiles in one pass (asm.Sgemm4x16Rows: with AVX-512 each B
+			// vector read once for the four, bit-identical to two
+			// two-row passes), their partial tile two rows at a time.
+			done := 0 // columns computed
+			if r == 4 {
+				asm.Sgemm4x16Rows(a, b, rows, col, full, ct, ldc)
+				done = full * gemm.NR
+			}
 			for i := 0; i < r; i += 2 {
-				rowsGEMM2(a[i:], b, rows, col, ct[i*ldc:], ldc, n, sc)
+				rowsGEMM2(a[i:], b, rows, col+done, ct[i*ldc+done:], ldc, n-done, sc)
 			}
 			continue
 		}
