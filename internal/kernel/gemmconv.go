@@ -756,6 +756,14 @@ const padDirectMaxM = 64
 // columns are dropped), and sc MR·⌈n/NR⌉·NR floats for the tiles that do
 // not fit C.
 func rowsGEMM(pa *gemm.PackedA, b []float32, rows asm.Rows, col int, c []float32, ldc, n int, sc []float32) {
+	rowsGEMMBlock(pa, b, rows, col, 0, c, ldc, 0, n, 1, sc)
+}
+
+// rowsGEMMBlock is rowsGEMM for nr rows of n outputs: row r reads B from
+// column col + r·colStep on and writes C from c[r·cStep] on (row stride
+// ldc between output channels). Each weight panel runs over all nr rows
+// before the next, so that the stores go to MR channels at a time.
+func rowsGEMMBlock(pa *gemm.PackedA, b []float32, rows asm.Rows, col, colStep int, c []float32, ldc, cStep, n, nr int, sc []float32) {
 	m := pa.M()
 	full, rem := n/gemm.NR, n%gemm.NR
 	tiles := full
@@ -766,36 +774,40 @@ func rowsGEMM(pa *gemm.PackedA, b []float32, rows asm.Rows, col int, c []float32
 	for ir := range pa.Panels() {
 		a := pa.Panel(ir)
 		r := min(gemm.MR, m-ir*gemm.MR)
-		ct := c[ir*gemm.MR*ldc:]
-		if r%2 == 0 && r < gemm.MR {
-			// 2 or 4 rows left (32, 64, 128 output channels): two rows
-			// per call at a third of a full panel's cost; four rows' full
-			// tiles in one pass (asm.Sgemm4x16Rows: with AVX-512 each B
-			// vector read once for the four, bit-identical to two
-			// two-row passes), their partial tile two rows at a time.
-			done := 0 // columns computed
-			if r == 4 {
-				asm.Sgemm4x16Rows(a, b, rows, col, full, ct, ldc)
-				done = full * gemm.NR
-			}
-			for i := 0; i < r; i += 2 {
-				rowsGEMM2(a[i:], b, rows, col+done, ct[i*ldc+done:], ldc, n-done, sc)
-			}
-			continue
-		}
-		if r == gemm.MR && full > 0 {
-			asm.Sgemm6x16Rows(a, b, rows, col, full, ct, ldc)
-			if rem > 0 {
-				asm.Sgemm6x16Rows(a, b, rows, col+full*gemm.NR, 1, sc, gemm.NR)
-				for i := range r {
-					copy(ct[i*ldc+full*gemm.NR:][:rem], sc[i*gemm.NR:])
+		for row := range nr {
+			ct := c[ir*gemm.MR*ldc+row*cStep:]
+			cb := col + row*colStep
+			if r%2 == 0 && r < gemm.MR {
+				// 2 or 4 rows left (32, 64, 128 output channels): two
+				// rows per call at a third of a full panel's cost; four
+				// rows' full tiles in one pass (asm.Sgemm4x16Rows: with
+				// AVX-512 each B vector read once for the four,
+				// bit-identical to two two-row passes), their partial
+				// tile two rows at a time.
+				done := 0 // columns computed
+				if r == 4 {
+					asm.Sgemm4x16Rows(a, b, rows, cb, full, ct, ldc)
+					done = full * gemm.NR
 				}
+				for i := 0; i < r; i += 2 {
+					rowsGEMM2(a[i:], b, rows, cb+done, ct[i*ldc+done:], ldc, n-done, sc)
+				}
+				continue
 			}
-			continue
-		}
-		asm.Sgemm6x16Rows(a, b, rows, col, tiles, sc, ldS)
-		for i := range r {
-			copy(ct[i*ldc:][:n], sc[i*ldS:])
+			if r == gemm.MR && full > 0 {
+				asm.Sgemm6x16Rows(a, b, rows, cb, full, ct, ldc)
+				if rem > 0 {
+					asm.Sgemm6x16Rows(a, b, rows, cb+full*gemm.NR, 1, sc, gemm.NR)
+					for i := range r {
+						copy(ct[i*ldc+full*gemm.NR:][:rem], sc[i*gemm.NR:])
+					}
+				}
+				continue
+			}
+			asm.Sgemm6x16Rows(a, b, rows, cb, tiles, sc, ldS)
+			for i := range r {
+				copy(ct[i*ldc:][:n], sc[i*ldS:])
+			}
 		}
 	}
 }
