@@ -206,7 +206,7 @@ func TestDwAVX512BitIdentical(t *testing.T) {
 
 // TestDwSameBitIdentical: DwConv3x3S1Same with AVX-512 gives the bits of
 // the AVX2 row kernel on a zero-padded copy of the plane (the flat layout
-// it replaces), for every width 1–16, heights 1–5 and 17, bias or
+// it replaces), for every width 1–16, heights 1–9, 14 and 17, bias or
 // accumulation, with guard values after the plane; the Go twin agrees
 // within rounding.
 func TestDwSameBitIdentical(t *testing.T) {
@@ -214,7 +214,7 @@ func TestDwSameBitIdentical(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 4))
 	w := randSlice(r, 9)
 	for wd := 1; wd <= 16; wd++ {
-		for _, h := range []int{1, 2, 3, 4, 5, 17} {
+		for _, h := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 14, 17} {
 			for _, acc := range []bool{false, true} {
 				x := randSlice(r, h*wd)
 				y0 := randSlice(r, h*wd+5)

@@ -228,47 +228,46 @@ z_next_row:
 #define SROWS CX  // rows left
 #define SLD   DX  // wd * 4 (row stride in bytes)
 #define SACC  BX  // acc flag
-#define SACCV Z9
-#define ST    Z10
 #define SBIAS Z11
-#define SZERO Z12
 
-// SAME_ROW(OFF, WA, WB, WC): the taps b = 0, 1, 2 of the input row at
-// SX + OFF (bytes) with weights WA, WB, WC.
-#define SAME_ROW(OFF, WA, WB, WC) \
-	VMOVUPS.Z   (OFF-4)(SX), K2, ST; \
-	VFMADD231PS ST, WA, SACCV;       \
-	VMOVUPS.Z   (OFF)(SX), K1, ST;   \
-	VFMADD231PS ST, WB, SACCV;       \
-	VMOVUPS.Z   (OFF+4)(SX), K3, ST; \
-	VFMADD231PS ST, WC, SACCV
+#define PTOP  R8  // the input row above the block (a row of zeros above row 0)
+#define PBOT  R9  // the input row below the block (zeros below the last row)
+#define ZROW  R10 // &zeroRow<>+4: a row of zeros read like an input row
+#define SR1   R11 // SX + SLD
+#define SR2   R12 // SX + 2·SLD
+#define SR3   R13 // SX + 3·SLD
+#define QA    Z13 // the accumulators of the block's four output rows
+#define QB    Z14
+#define QC    Z15
+#define QD    Z16
+#define VL    Z17 // columns j−1, j, j+1 of the current input row
+#define VC    Z18
+#define VR    Z19
 
-// SAME_ZERO(WA, WB, WC): the taps of a padding row.
-#define SAME_ZERO(WA, WB, WC) \
-	VFMADD231PS SZERO, WA, SACCV; \
-	VFMADD231PS SZERO, WB, SACCV; \
-	VFMADD231PS SZERO, WC, SACCV
+// SAME_LOAD(P): VL, VC, VR = columns j−1, j, j+1 of the input row at P
+// (zero on the padding and past wd; masked lanes are not read).
+#define SAME_LOAD(P) \
+	VMOVUPS.Z -4(P), K2, VL; \
+	VMOVUPS.Z (P), K1, VC;   \
+	VMOVUPS.Z 4(P), K3, VR
 
-// SAME_INIT(L): SACCV = acc ? the y row (lanes of K1, others 0) : bias.
-#define SAME_INIT(L) \
-	VMOVAPS   SBIAS, SACCV;      \
-	TESTQ     SACC, SACC;        \
-	JEQ       L;                 \
-	VMOVUPS.Z (SY), K1, SACCV;   \
-L:
+// SAME_TAPS(Q, WA, WB, WC): Q += the taps b = 0, 1, 2 of the loaded row
+// with weights WA, WB, WC, in that order.
+#define SAME_TAPS(Q, WA, WB, WC) \
+	VFMADD231PS VL, WA, Q; \
+	VFMADD231PS VC, WB, Q; \
+	VFMADD231PS VR, WC, Q
 
-// SAME_ROW_ABOVE / SAME_ROW_BELOW: the taps of the input rows r−1 (Z0–Z2)
-// and r+1 (Z6–Z8), SX moved there and back.
-#define SAME_ROW_ABOVE \
-	SUBQ SLD, SX;            \
-	SAME_ROW(0, Z0, Z1, Z2); \
-	ADDQ SLD, SX
+// zeroRow<>: 24 zero floats, the padding rows above and below the plane
+// (read from +4, so that the loads of columns j−1 and j+1 stay inside).
+GLOBL zeroRow<>(SB), NOPTR, $96
 
-#define SAME_ROW_BELOW \
-	ADDQ SLD, SX;            \
-	SAME_ROW(0, Z6, Z7, Z8); \
-	SUBQ SLD, SX
-
+// The plane runs four output rows per iteration, then one at a time. Each
+// output row's nine FMAs form one dependent chain (tap order fixes the
+// rounding); one row at a time the core overlapped about two chains, and
+// the 4-cycle FMA latency bounded the plane (DW3's 14×14: ~74 ns per
+// plane). Four rows interleaved keep four chains in flight, and each
+// loaded input row serves the three output rows that read it.
 TEXT ·dw3x3s1SameAVX512(SB), NOSPLIT, $0-56
 	MOVQ         w+0(FP), TMP
 	VBROADCASTSS (TMP), Z0
@@ -286,7 +285,6 @@ TEXT ·dw3x3s1SameAVX512(SB), NOSPLIT, $0-56
 	MOVQ         y+32(FP), SY
 	VBROADCASTSS bias+40(FP), SBIAS
 	MOVQ         acc+48(FP), SACC
-	VPXORD       SZERO, SZERO, SZERO
 
 	// K1: lanes j < wd; K2: 1 ≤ j < wd (column j−1 inside); K3: j < wd−1.
 	LEAQ     ·laneMask16(SB), TMP
@@ -297,42 +295,90 @@ TEXT ·dw3x3s1SameAVX512(SB), NOSPLIT, $0-56
 	KANDW    K5, K1, K2
 	SHLQ     $2, SLD
 
-	// The first row: the padding row above.
-	SAME_INIT(same_i0)
-	SAME_ZERO(Z0, Z1, Z2)
-	SAME_ROW(0, Z3, Z4, Z5)
-	CMPQ    SROWS, $1
-	JEQ     same_single
-	SAME_ROW_BELOW
-	VMOVUPS SACCV, K1, (SY)
+	LEAQ zeroRow<>+4(SB), ZROW
+	MOVQ ZROW, PTOP
+
+same_quad: // output rows SX … SX+3·SLD, input rows PTOP, SX … SR3, PBOT
+	CMPQ    SROWS, $4
+	JLT     same_tail
+	LEAQ    (SX)(SLD*1), SR1
+	LEAQ    (SX)(SLD*2), SR2
+	LEAQ    (SR1)(SLD*2), SR3
+	LEAQ    (SR3)(SLD*1), PBOT
+	CMPQ    SROWS, $4
+	CMOVQEQ ZROW, PBOT
+	TESTQ   SACC, SACC
+	JNE     same_quad_acc
+	VMOVAPS SBIAS, QA
+	VMOVAPS SBIAS, QB
+	VMOVAPS SBIAS, QC
+	VMOVAPS SBIAS, QD
+	JMP     same_quad_taps
+
+same_quad_acc:
+	SUBQ      SX, SY // the y rows at the x rows' offsets from SX
+	VMOVUPS.Z (SY)(SX*1), K1, QA
+	VMOVUPS.Z (SY)(SR1*1), K1, QB
+	VMOVUPS.Z (SY)(SR2*1), K1, QC
+	VMOVUPS.Z (SY)(SR3*1), K1, QD
+	ADDQ      SX, SY
+
+same_quad_taps:
+	SAME_LOAD(PTOP)
+	SAME_TAPS(QA, Z0, Z1, Z2)
+	SAME_LOAD(SX)
+	SAME_TAPS(QA, Z3, Z4, Z5)
+	SAME_TAPS(QB, Z0, Z1, Z2)
+	SAME_LOAD(SR1)
+	SAME_TAPS(QA, Z6, Z7, Z8)
+	SAME_TAPS(QB, Z3, Z4, Z5)
+	SAME_TAPS(QC, Z0, Z1, Z2)
+	SAME_LOAD(SR2)
+	SAME_TAPS(QB, Z6, Z7, Z8)
+	SAME_TAPS(QC, Z3, Z4, Z5)
+	SAME_TAPS(QD, Z0, Z1, Z2)
+	SAME_LOAD(SR3)
+	SAME_TAPS(QC, Z6, Z7, Z8)
+	SAME_TAPS(QD, Z3, Z4, Z5)
+	SAME_LOAD(PBOT)
+	SAME_TAPS(QD, Z6, Z7, Z8)
+	SUBQ    SX, SY
+	VMOVUPS QA, K1, (SY)(SX*1)
+	VMOVUPS QB, K1, (SY)(SR1*1)
+	VMOVUPS QC, K1, (SY)(SR2*1)
+	VMOVUPS QD, K1, (SY)(SR3*1)
+	ADDQ    SX, SY
+	MOVQ    SR3, PTOP
+	LEAQ    (SX)(SLD*4), SX
+	LEAQ    (SY)(SLD*4), SY
+	SUBQ    $4, SROWS
+	JMP     same_quad
+
+same_tail: // the last 0–3 rows, one at a time
+	TESTQ     SROWS, SROWS
+	JEQ       same_done
+	LEAQ      (SX)(SLD*1), PBOT
+	CMPQ      SROWS, $1
+	CMOVQEQ   ZROW, PBOT
+	VMOVAPS   SBIAS, QA
+	TESTQ     SACC, SACC
+	JEQ       same_tail_taps
+	VMOVUPS.Z (SY), K1, QA
+
+same_tail_taps:
+	SAME_LOAD(PTOP)
+	SAME_TAPS(QA, Z0, Z1, Z2)
+	SAME_LOAD(SX)
+	SAME_TAPS(QA, Z3, Z4, Z5)
+	SAME_LOAD(PBOT)
+	SAME_TAPS(QA, Z6, Z7, Z8)
+	VMOVUPS QA, K1, (SY)
+	MOVQ    SX, PTOP
 	ADDQ    SLD, SX
 	ADDQ    SLD, SY
 	DECQ    SROWS
+	JMP     same_tail
 
-same_mid: // rows with an input row above and below
-	CMPQ    SROWS, $1
-	JEQ     same_last
-	SAME_INIT(same_i1)
-	SAME_ROW_ABOVE
-	SAME_ROW(0, Z3, Z4, Z5)
-	SAME_ROW_BELOW
-	VMOVUPS SACCV, K1, (SY)
-	ADDQ    SLD, SX
-	ADDQ    SLD, SY
-	DECQ    SROWS
-	JMP     same_mid
-
-same_last: // the last of ≥ 2 rows: the padding row below
-	SAME_INIT(same_i2)
-	SAME_ROW_ABOVE
-	SAME_ROW(0, Z3, Z4, Z5)
-	SAME_ZERO(Z6, Z7, Z8)
-	VMOVUPS SACCV, K1, (SY)
-	VZEROUPPER
-	RET
-
-same_single: // h = 1: padding above and below
-	SAME_ZERO(Z6, Z7, Z8)
-	VMOVUPS SACCV, K1, (SY)
+same_done:
 	VZEROUPPER
 	RET
