@@ -568,6 +568,7 @@ type Im2col struct {
 	paDX        []*gemm.PackedA
 	dxDirect    bool        // dX by rowsGEMM on dyps (B read in place) instead of the packed GEMM
 	dxScratch   [][]float32 // per part: rowsGEMM's scratch tiles for dX
+	dxCols      int         // columns of dX per rowsGEMM call (see setupPaddedDX)
 	dwExact     bool        // the padded weight gradient copies col with its garbage columns zeroed (see Backward)
 	bwdFn       func(part, lo, hi int)
 
@@ -984,7 +985,9 @@ func (k *Im2col) backwardPadded(part, lo, hi int) {
 		if k.dx != nil {
 			nq := g.H * wp
 			if k.dxDirect {
-				rowsGEMM(k.paDX[gi], dyp, k.dxRows, 0, gx, nq, nq, k.dxScratch[part])
+				for c0 := 0; c0 < nq; c0 += k.dxCols {
+					rowsGEMM(k.paDX[gi], dyp, k.dxRows, c0, gx[c0:], nq, min(k.dxCols, nq-c0), k.dxScratch[part])
+				}
 			} else {
 				gemm.SgemmPackedARows(th, k.paDX[gi], nq, 1, dyp, k.dxRows, 0, gx, nq)
 			}
@@ -1055,6 +1058,13 @@ func (k *Im2col) setupPaddedDX() {
 	}
 	if k.dxDirect {
 		nq := g.H * k.wp
+		// Column blocks of whole rows whose dY rows (with the KH − 1 the
+		// taps reach) take at most directBlockBytes, so that they stay
+		// in L2 while every weight panel runs over them.
+		rowBytes := 4 * k.mg * k.wp
+		rows := clamp(directBlockBytes/rowBytes-(g.KH-1)*g.DH, 1, g.H)
+		rows = ceilDiv(g.H, ceilDiv(g.H, rows))
+		k.dxCols = min(nq, ceilDiv(rows*k.wp, gemm.NR)*gemm.NR)
 		k.dxScratch = make([][]float32, parts)
 		for i := range k.dxScratch {
 			k.dxScratch[i] = make([]float32, gemm.MR*ceilDiv(nq, gemm.NR)*gemm.NR)
