@@ -305,8 +305,7 @@ same_quad: // output rows SX … SX+3·SLD, input rows PTOP, SX … SR3, PBOT
 	LEAQ    (SX)(SLD*2), SR2
 	LEAQ    (SR1)(SLD*2), SR3
 	LEAQ    (SR3)(SLD*1), PBOT
-	CMPQ    SROWS, $4
-	CMOVQEQ ZROW, PBOT
+	CMOVQEQ ZROW, PBOT     // rows left = 4 (the flags of the CMPQ: LEAQ keeps them)
 	TESTQ   SACC, SACC
 	JNE     same_quad_acc
 	VMOVAPS SBIAS, QA

@@ -765,52 +765,70 @@ func rowsGEMM(pa *gemm.PackedA, b []float32, rows asm.Rows, col int, c []float32
 // ldc between output channels). Each weight panel runs over all nr rows
 // before the next, so that the stores go to MR channels at a time.
 func rowsGEMMBlock(pa *gemm.PackedA, b []float32, rows asm.Rows, col, colStep int, c []float32, ldc, cStep, n, nr int, sc []float32) {
-	m := pa.M()
-	full, rem := n/gemm.NR, n%gemm.NR
-	tiles := full
-	if rem > 0 {
-		tiles++
-	}
-	ldS := tiles * gemm.NR
 	for ir := range pa.Panels() {
-		a := pa.Panel(ir)
-		r := min(gemm.MR, m-ir*gemm.MR)
+		r := min(gemm.MR, pa.M()-ir*gemm.MR)
 		for row := range nr {
-			ct := c[ir*gemm.MR*ldc+row*cStep:]
-			cb := col + row*colStep
-			if r%2 == 0 && r < gemm.MR {
-				// 2 or 4 rows left (32, 64, 128 output channels): two
-				// rows per call at a third of a full panel's cost; four
-				// rows' full tiles in one pass (asm.Sgemm4x16Rows: with
-				// AVX-512 each B vector read once for the four,
-				// bit-identical to two two-row passes), their partial
-				// tile two rows at a time.
-				done := 0 // columns computed
-				if r == 4 {
-					asm.Sgemm4x16Rows(a, b, rows, cb, full, ct, ldc)
-					done = full * gemm.NR
-				}
-				for i := 0; i < r; i += 2 {
-					rowsGEMM2(a[i:], b, rows, cb+done, ct[i*ldc+done:], ldc, n-done, sc)
-				}
-				continue
-			}
-			if r == gemm.MR && full > 0 {
-				asm.Sgemm6x16Rows(a, b, rows, cb, full, ct, ldc)
-				if rem > 0 {
-					asm.Sgemm6x16Rows(a, b, rows, cb+full*gemm.NR, 1, sc, gemm.NR)
-					for i := range r {
-						copy(ct[i*ldc+full*gemm.NR:][:rem], sc[i*gemm.NR:])
-					}
-				}
-				continue
-			}
-			asm.Sgemm6x16Rows(a, b, rows, cb, tiles, sc, ldS)
-			for i := range r {
-				copy(ct[i*ldc:][:n], sc[i*ldS:])
-			}
+			rowsPanel(pa.Panel(ir), r, b, rows, col+row*colStep, c[ir*gemm.MR*ldc+row*cStep:], ldc, n, sc)
 		}
 	}
+}
+
+// rowsPanel computes the r ≤ MR rows of one packed weight panel a for n
+// outputs: C rows at c (stride ldc), B from column col on.
+func rowsPanel(a []float32, r int, b []float32, rows asm.Rows, col int, c []float32, ldc, n int, sc []float32) {
+	full, rem := n/gemm.NR, n%gemm.NR
+	if r%2 == 0 && r < gemm.MR {
+		// 2 or 4 rows left (32, 64, 128 output channels): two rows per
+		// call at a third of a full panel's cost; four rows' full tiles
+		// in one pass (asm.Sgemm4x16Rows: with AVX-512 each B vector read
+		// once for the four, bit-identical to two two-row passes), their
+		// partial tile two rows at a time.
+		done := 0 // columns computed
+		if r == 4 {
+			asm.Sgemm4x16Rows(a, b, rows, col, full, c, ldc)
+			done = full * gemm.NR
+		}
+		for i := 0; i < r; i += 2 {
+			rowsGEMM2(a[i:], b, rows, col+done, c[i*ldc+done:], ldc, n-done, sc)
+		}
+		return
+	}
+	if r == gemm.MR && full > 0 {
+		asm.Sgemm6x16Rows(a, b, rows, col, full, c, ldc)
+		if rem > 0 {
+			asm.Sgemm6x16Rows(a, b, rows, col+full*gemm.NR, 1, sc, gemm.NR)
+			for i := range r {
+				copy(c[i*ldc+full*gemm.NR:][:rem], sc[i*gemm.NR:])
+			}
+		}
+		return
+	}
+	// Fewer than MR rows (odd), or no full tile: every tile into sc.
+	tiles := ceilDiv(n, gemm.NR)
+	ldS := tiles * gemm.NR
+	asm.Sgemm6x16Rows(a, b, rows, col, tiles, sc, ldS)
+	for i := range r {
+		copy(c[i*ldc:][:n], sc[i*ldS:])
+	}
+}
+
+// rowsBlockBytes bounds the B rows that one block of rowsGEMMBlock (the
+// direct phase-mode forward) or one column block of rowsGEMM (the padded
+// input gradient) reads — every weight panel reads them again: 256 KiB,
+// half the smallest L2 of the x86 cores this targets (512 KiB on Zen 3),
+// so that they stay in L2 across the panels. On S2 (5.3 KiB per phase
+// row: 3 channels × 4 phases × 113 values) that is blocks of 38 output
+// rows. Measured there (go test ./internal/kernel -bench S2Direct/fwd,
+// 3 runs each, Zen 5, L2 1 MiB): 32-row blocks and whole images within
+// 3 % of each other, 16-row blocks ~7 % slower, 8 ~10 %, 4 ~25 %.
+const rowsBlockBytes = 256 << 10
+
+// blockRows returns the rows per block for total rows of rowBytes each
+// when a block, with the halo rows below it that it also reads, should
+// take at most rowsBlockBytes: the total split into equal blocks.
+func blockRows(total, rowBytes, halo int) int {
+	r := max(1, rowsBlockBytes/rowBytes-halo)
+	return ceilDiv(total, ceilDiv(total, r))
 }
 
 // rowsGEMM2 is rowsGEMM for two rows of a packed A panel (a at the first
@@ -1058,12 +1076,11 @@ func (k *Im2col) setupPaddedDX() {
 	}
 	if k.dxDirect {
 		nq := g.H * k.wp
-		// Column blocks of whole rows whose dY rows (with the KH − 1 the
-		// taps reach) take at most directBlockBytes, so that they stay
-		// in L2 while every weight panel runs over them.
-		rowBytes := 4 * k.mg * k.wp
-		rows := clamp(directBlockBytes/rowBytes-(g.KH-1)*g.DH, 1, g.H)
-		rows = ceilDiv(g.H, ceilDiv(g.H, rows))
+		// Column blocks of whole rows whose dY rows (M/G planes of wp
+		// values, and the (KH−1)·DH rows the taps reach) stay in L2 while
+		// every weight panel runs over them (S1 fwd+bwd −1.0 % at two
+		// threads, p = 0.002; one thread and G1 n.s.).
+		rows := blockRows(g.H, 4*k.mg*k.wp, (g.KH-1)*g.DH)
 		k.dxCols = min(nq, ceilDiv(rows*k.wp, gemm.NR)*gemm.NR)
 		k.dxScratch = make([][]float32, parts)
 		for i := range k.dxScratch {

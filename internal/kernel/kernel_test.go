@@ -151,6 +151,12 @@ func convCases() []geom.Conv {
 		// plane (45 rows), with dilation 2 too.
 		mk(1, 64, 45, 40, 16, 3, 1, 1, 1, 1),
 		mk(2, 64, 45, 40, 16, 3, 1, 2, 2, 1),
+		// Blocked rows (TestBlockedGeometries checks that these block):
+		// the direct forward in two blocks of output rows (S2's width,
+		// 50 output rows), and the padded input gradient in three column
+		// blocks (64 output channels on rows of 58).
+		blockedDirect,
+		blockedDX,
 	}
 	// Depthwise: sizes around the 8/32-wide blocks of the row kernels.
 	for _, c := range []struct{ n, c, h, w, mult, k, s, p, d int }{
@@ -396,5 +402,31 @@ func TestPaddedDWNonFinite(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Geometries large enough for the row blocks of rowsBlockBytes.
+var (
+	blockedDirect = geom.Conv{N: 1, C: 3, H: 100, W: 224, M: 32, KH: 3, KW: 3, SH: 2, SW: 2,
+		PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: 1, OH: 50, OW: 112}
+	blockedDX = geom.Conv{N: 1, C: 8, H: 34, W: 56, M: 64, KH: 3, KW: 3, SH: 1, SW: 1,
+		PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: 1, OH: 34, OW: 56}
+)
+
+// TestBlockedGeometries: the convCases meant to run the blocked paths do
+// (the direct forward in more than one block of output rows, the padded
+// input gradient in more than one column block), so that TestConvKernels checks
+// the blocks against the reference.
+func TestBlockedGeometries(t *testing.T) {
+	if !asm.HasAVX2FMA {
+		t.Skip("the direct and row-table paths need AVX2/FMA")
+	}
+	k := NewIm2col(blockedDirect, 1)
+	if !k.direct || k.dBlock >= blockedDirect.OH {
+		t.Errorf("blockedDirect: direct %v, %d-row blocks of %d rows", k.direct, k.dBlock, blockedDirect.OH)
+	}
+	k = NewIm2col(blockedDX, 1)
+	if nq := blockedDX.H * k.wp; !k.dxDirect || k.dxCols >= nq {
+		t.Errorf("blockedDX: dxDirect %v, %d-column blocks of %d columns", k.dxDirect, k.dxCols, nq)
 	}
 }

@@ -197,7 +197,9 @@ func (k *Im2col) setupDirect() {
 		ph.dscratch = append(ph.dscratch, make([]float32, gemm.MR*ceilDiv(g.OW, gemm.NR)*gemm.NR))
 	}
 	ph.dRowsFn = k.directRowsLoop
-	k.setupDirectBlock()
+	// A block's phase rows: C/G·SH·SW planes of wq values, and the
+	// (KH−1)·DH/SH rows below it that the taps reach.
+	ph.dBlock = blockRows(g.OH, 4*g.CG()*g.SH*g.SW*ph.wq, (g.KH-1)*g.DH/g.SH)
 	k.fwdFn = k.forwardDirect
 }
 
@@ -242,8 +244,8 @@ func (k *Im2col) directRowsLoop(part, lo, hi int) {
 // written MR planes at a time, each a run of whole rows. Row by row, all
 // panels at once, the stores went to M/G planes in turn (32 for S2), more
 // write streams than the hardware prefetcher follows, and each output line
-// cost a read for ownership from memory: the order measured −22 % (one
-// thread) and −36 % (two) on S2 batch 8 (Zen 5, benchstat, 6 rounds).
+// cost a read for ownership from memory: the order measured −24 % (one
+// thread) and −43 % (two) on S2 batch 8 (Zen 5, benchstat, 6 rounds).
 func (k *Im2col) directRows(part int, q []float32, n, gi, oh0, oh1 int) {
 	g, ph := k.g, &k.phased
 	yg := k.y[(n*g.M+gi*k.mg)*k.p:]
@@ -256,27 +258,6 @@ func (k *Im2col) directRows(part int, q []float32, n, gi, oh0, oh1 int) {
 			}
 		}
 	}
-}
-
-// directBlockBytes bounds the phase-plane rows one block of directRows
-// reads (every panel of the block reads them again): 256 KiB, half the
-// smallest L2 of the x86 cores this targets (512 KiB on Zen 3), so they
-// stay in L2 across the panels. On S2 (5.3 KiB per phase row: 3 channels
-// × 4 phases × 113 values) that is blocks of 38 output rows; 16- and
-// 32-row blocks and whole images measured within 5 % of each other there
-// (Zen 5, L2 1 MiB), 4- and 8-row blocks 10–25 % slower.
-const directBlockBytes = 256 << 10
-
-// setupDirectBlock sets ph.dBlock, the output rows per block of
-// directRows: as many as directBlockBytes of phase rows allow (with the
-// rows below the block that the taps reach), the image's rows split
-// evenly.
-func (k *Im2col) setupDirectBlock() {
-	g, ph := k.g, &k.phased
-	rowBytes := 4 * g.CG() * g.SH * g.SW * ph.wq
-	halo := (g.KH - 1) * g.DH / g.SH
-	r := max(1, directBlockBytes/rowBytes-halo)
-	ph.dBlock = ceilDiv(g.OH, ceilDiv(g.OH, r))
 }
 
 // balancedIPC returns the images per work item, near want and at most
