@@ -111,14 +111,15 @@ func (s *benchSetup) report(b *testing.B, passes float64) {
 // at batch 1 and 8 on 1 and 2 threads, reporting GFLOP/s (2·MACs per
 // second; GB/s moved for the shuffle) and allocations. Compare with the
 // summary table of ../shared/anchors/RESULTS.md (docs/kernels.md quotes
-// both). CONVKIT_BENCH_REF=1 adds the float64 reference as the naive
-// baseline (slow).
+// both). The weights are constant (Options.ConstantWeights: packed once),
+// as in convkit bench ops and the peers' inference. CONVKIT_BENCH_REF=1
+// adds the float64 reference as the naive baseline (slow).
 func BenchmarkAnchors(b *testing.B) {
 	withRef := os.Getenv("CONVKIT_BENCH_REF") == "1"
 	for _, a := range anchors {
 		for _, batch := range []int{1, 8} {
 			for _, threads := range []int{1, 2} {
-				opts := []Options{{Threads: threads}}
+				opts := []Options{{Threads: threads, ConstantWeights: true}}
 				if withRef && threads == 1 {
 					opts = append(opts, Options{Threads: 1, Reference: true})
 				}

@@ -1,6 +1,7 @@
 package gemm
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -119,4 +120,37 @@ func BenchmarkSgemmTransB(b *testing.B) {
 		SgemmParallel(threads, false, true, m, n, k, 1, a, k, bb, k, 0, c, n)
 	}
 	fm.report(b)
+}
+
+// BenchmarkGrid times the two-thread grids of multiply (tm×tn = 2×1, the
+// m split, and 1×2, the n split) on the pointwise anchors at batch 1 and 8
+// (n = H·W·batch), the measurement behind partition's cost model. Run it
+// with -cpu 2; "chosen" names partition's pick.
+func BenchmarkGrid(b *testing.B) {
+	shapes := []struct {
+		name    string
+		m, n, k int
+	}{
+		{"PW1b1", 64, 12544, 32}, {"PW2b1", 256, 784, 256}, {"PW3b1", 512, 196, 512}, {"PW4b1", 1024, 49, 1024},
+		{"PW1b8", 64, 8 * 12544, 32}, {"PW2b8", 256, 8 * 784, 256}, {"PW3b8", 512, 8 * 196, 512}, {"PW4b8", 1024, 8 * 49, 1024},
+	}
+	for _, s := range shapes {
+		r := rand.New(rand.NewPCG(1, 1))
+		a, bb, c := randMat(r, s.m, s.k, s.k), randMat(r, s.k, s.n, s.n), make([]float32, s.m*s.n)
+		pa := PackA(false, s.m, s.k, a, s.k)
+		tm, tn := partition(2, pa.panels, s.n)
+		for _, g := range [][2]int{{2, 1}, {1, 2}} {
+			name := fmt.Sprintf("%s/%dx%d", s.name, g[0], g[1])
+			if g[0] == tm && g[1] == tn {
+				name += "-chosen"
+			}
+			b.Run(name, func(b *testing.B) {
+				fm := startMeter(s.m, s.n, s.k)
+				for b.Loop() {
+					multiplyGrid(g[0], g[1], pa, bOperand{data: bb, ld: s.n}, s.n, 1, 0, c, s.n)
+				}
+				fm.report(b)
+			})
+		}
+	}
 }

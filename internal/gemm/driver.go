@@ -104,8 +104,13 @@ func packAParallel(threads int, pa *PackedA, transA bool, a []float32, lda int) 
 // instead of one measured +7 % on PW4 at batch 8 and +8 % at batch 1 (two
 // threads, benchstat 6 rounds), the other pointwise anchors n.s.
 func multiply(threads int, pa *PackedA, b bOperand, n int, alpha, beta float32, c []float32, ldc int) {
-	np := (n + NR - 1) / NR
 	tm, tn := partition(threads, pa.panels, n)
+	multiplyGrid(tm, tn, pa, b, n, alpha, beta, c, ldc)
+}
+
+// multiplyGrid is multiply on the tm×tn thread grid.
+func multiplyGrid(tm, tn int, pa *PackedA, b bOperand, n int, alpha, beta float32, c []float32, ldc int) {
+	np := (n + NR - 1) / NR
 	if tm*tn == 1 {
 		ws := wsPool.get()
 		macroKernel(ws, pa, 0, pa.panels, 0, n, b, alpha, beta, c, ldc)
