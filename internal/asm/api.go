@@ -561,7 +561,7 @@ func Sgemm6x16Rows(a, b []float32, rows Rows, col, nb int, c []float32, ldc int)
 		panic("asm: Sgemm6x16Rows: bad arguments")
 	}
 	if UsingAVX512() && kc > 0 {
-		sgemm6x16RowsAVX512(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc)
+		sgemm6x16RowsAVX512(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc, nil)
 		return
 	}
 	if useAsm.Load() && kc > 0 {
@@ -609,7 +609,7 @@ func Sgemm2x16Rows(a, b []float32, rows Rows, col, nb int, c []float32, ldc int)
 		panic("asm: Sgemm2x16Rows: bad arguments")
 	}
 	if UsingAVX512() && kc > 0 {
-		sgemm2x16RowsAVX512(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc)
+		sgemm2x16RowsAVX512(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc, nil)
 		return
 	}
 	if useAsm.Load() && kc > 0 {
@@ -634,7 +634,7 @@ func Sgemm4x16Rows(a, b []float32, rows Rows, col, nb int, c []float32, ldc int)
 		panic("asm: Sgemm4x16Rows: bad arguments")
 	}
 	if UsingAVX512() && kc > 0 {
-		sgemm4x16RowsAVX512(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc)
+		sgemm4x16RowsAVX512(kc, &a[0], &b[col], &rows.off[0], nb, &c[0], ldc, nil)
 		return
 	}
 	Sgemm2x16Rows(a, b, rows, col, nb, c, ldc)

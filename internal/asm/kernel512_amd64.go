@@ -26,15 +26,16 @@ func sgemm6x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, pf 
 //go:noescape
 func sgemm2x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
-// sgemm6x16RowsAVX512 is sgemm6x16RowsAVX2 (kc > 0), tiles two at a time.
+// sgemm6x16RowsAVX512 is sgemm6x16RowsAVX2 (kc > 0), tiles two at a time;
+// with crop ≠ nil the tiles go to C through the table of an asm.Crop.
 //
 //go:noescape
-func sgemm6x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+func sgemm6x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int, crop *int64)
 
 // sgemm2x16RowsAVX512 is sgemm2x16RowsAVX2 (kc > 0), tiles two at a time.
 //
 //go:noescape
-func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int, crop *int64)
 
 // dot3x4AVX512 is dot3x4AVX2 with ZMM registers, k a multiple of 16
 // (rounded differently: 16 lanes).
@@ -65,7 +66,7 @@ func sgemm6x48AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 // the A panel at a) in one pass: c rows 0–3, bit-identical.
 //
 //go:noescape
-func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int, crop *int64)
 
 // chanRows4AVX512 is chanRows4AVX2 with ZMM registers (32 and 16 outputs
 // per step, a K-masked tail); bit-identical results.

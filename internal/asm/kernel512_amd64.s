@@ -470,10 +470,58 @@ p2_beta_zero:
 	VMOVUPS R0, (CPTR); \
 	ADDQ    LDC, CPTR
 
+
+// Cropping stores (crop ≠ nil): a tile's vector goes to C through two
+// masked stores, the lanes of one output row at the tile's own place plus
+// the row's delta and the lanes of the next output row at that row's
+// delta (asm.Crop: the padded-width domain's garbage columns dropped).
+// The table holds per tile the two element deltas and the two lane masks.
+#define CROPP R10 // &crop[4·tile]
+#define C2PTR R11 // current C row of the second store
+
+// CROPSTART(VOFF): masks and row pointers of the tile at RCOL + VOFF bytes.
+#define CROPSTART(VOFF) \
+	KMOVW 16(CROPP), K1;            \
+	KMOVW 24(CROPP), K2;            \
+	MOVQ  (CROPP), TMP;             \
+	LEAQ  VOFF(RCOL)(TMP*4), CPTR;  \
+	MOVQ  8(CROPP), TMP;            \
+	LEAQ  VOFF(RCOL)(TMP*4), C2PTR; \
+	ADDQ  $32, CROPP
+
+// CROPROW(R): one C row of the tile from R; next row.
+#define CROPROW(R) \
+	VMOVUPS R, K1, (CPTR);  \
+	VMOVUPS R, K2, (C2PTR); \
+	ADDQ    LDC, CPTR;      \
+	ADDQ    LDC, C2PTR
+
+#define CROP6(VOFF, R0, R1, R2, R3, R4, R5) \
+	CROPSTART(VOFF); \
+	CROPROW(R0);     \
+	CROPROW(R1);     \
+	CROPROW(R2);     \
+	CROPROW(R3);     \
+	CROPROW(R4);     \
+	CROPROW(R5)
+
+#define CROP4(VOFF, R0, R1, R2, R3) \
+	CROPSTART(VOFF); \
+	CROPROW(R0);     \
+	CROPROW(R1);     \
+	CROPROW(R2);     \
+	CROPROW(R3)
+
+#define CROP2(VOFF, R0, R1) \
+	CROPSTART(VOFF); \
+	CROPROW(R0);     \
+	CROPROW(R1)
+
 // ===========================================================================
-// func sgemm6x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+// func sgemm6x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int, crop *int64)
 // ===========================================================================
-TEXT ·sgemm6x16RowsAVX512(SB), NOSPLIT, $0-56
+TEXT ·sgemm6x16RowsAVX512(SB), NOSPLIT, $0-64
+	MOVQ crop+56(FP), CROPP
 	MOVQ a+8(FP), RA0
 	MOVQ b+16(FP), BPTR
 	MOVQ off+24(FP), ROFF0
@@ -516,6 +564,15 @@ r6_quad_k:
 	DECQ    KC
 	JNE     r6_quad_k
 
+	TESTQ CROPP, CROPP
+	JEQ   r6_quad_plain
+	CROP6(0, Z0, Z4, Z8, Z12, Z16, Z20)
+	CROP6(64, Z1, Z5, Z9, Z13, Z17, Z21)
+	CROP6(128, Z2, Z6, Z10, Z14, Z18, Z22)
+	CROP6(192, Z3, Z7, Z11, Z15, Z19, Z23)
+	JMP   r6_quad_next
+
+r6_quad_plain:
 	MOVQ RCOL, CPTR
 	ZSTORE4(Z0, Z1, Z2, Z3)
 	ZSTORE4(Z4, Z5, Z6, Z7)
@@ -523,6 +580,8 @@ r6_quad_k:
 	ZSTORE4(Z12, Z13, Z14, Z15)
 	ZSTORE4(Z16, Z17, Z18, Z19)
 	ZSTORE4(Z20, Z21, Z22, Z23)
+
+r6_quad_next:
 	ADDQ $256, BPTR // next quad: 64 columns on
 	ADDQ $256, RCOL
 	SUBQ $4, RNB
@@ -546,6 +605,13 @@ r6_pair_k:
 	DECQ    KC
 	JNE     r6_pair_k
 
+	TESTQ CROPP, CROPP
+	JEQ   r6_pair_plain
+	CROP6(0, Z0, Z1, Z2, Z3, Z4, Z5)
+	CROP6(64, Z6, Z7, Z8, Z9, Z10, Z11)
+	JMP   r6_pair_next
+
+r6_pair_plain:
 	MOVQ RCOL, CPTR
 	ZSTORE2(Z0, Z6)
 	ZSTORE2(Z1, Z7)
@@ -553,6 +619,8 @@ r6_pair_k:
 	ZSTORE2(Z3, Z9)
 	ZSTORE2(Z4, Z10)
 	ZSTORE2(Z5, Z11)
+
+r6_pair_next:
 	ADDQ $128, BPTR // next pair: 32 columns on
 	ADDQ $128, RCOL
 	SUBQ $2, RNB
@@ -575,6 +643,12 @@ r6_single_k:
 	DECQ    KC
 	JNE     r6_single_k
 
+	TESTQ CROPP, CROPP
+	JEQ   r6_single_plain
+	CROP6(0, Z0, Z1, Z2, Z3, Z4, Z5)
+	JMP   r6_done
+
+r6_single_plain:
 	MOVQ RCOL, CPTR
 	ZSTORE1(Z0)
 	ZSTORE1(Z1)
@@ -588,9 +662,10 @@ r6_done:
 	RET
 
 // ===========================================================================
-// func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+// func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int, crop *int64)
 // ===========================================================================
-TEXT ·sgemm2x16RowsAVX512(SB), NOSPLIT, $0-56
+TEXT ·sgemm2x16RowsAVX512(SB), NOSPLIT, $0-64
+	MOVQ crop+56(FP), CROPP
 	MOVQ a+8(FP), RA0
 	MOVQ b+16(FP), BPTR
 	MOVQ off+24(FP), ROFF0
@@ -636,9 +711,18 @@ r2_pair_store:
 	VADDPS O1A, E1A, E1A
 	VADDPS O0B, E0B, E0B
 	VADDPS O1B, E1B, E1B
+	TESTQ  CROPP, CROPP
+	JEQ    r2_pair_plain
+	CROP2(0, E0A, E1A)
+	CROP2(64, E0B, E1B)
+	JMP    r2_pair_next
+
+r2_pair_plain:
 	MOVQ   RCOL, CPTR
 	ZSTORE2(E0A, E0B)
 	ZSTORE2(E1A, E1B)
+
+r2_pair_next:
 	ADDQ   $128, BPTR
 	ADDQ   $128, RCOL
 	SUBQ   $2, RNB
@@ -676,6 +760,12 @@ r2_single_k1:
 r2_single_store:
 	VADDPS O0A, E0A, E0A
 	VADDPS O1A, E1A, E1A
+	TESTQ  CROPP, CROPP
+	JEQ    r2_single_plain
+	CROP2(0, E0A, E1A)
+	JMP    r2_done
+
+r2_single_plain:
 	MOVQ   RCOL, CPTR
 	ZSTORE1(E0A)
 	ZSTORE1(E1A)
@@ -746,7 +836,7 @@ z3_beta_zero:
 	RET
 
 // ===========================================================================
-// func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int)
+// func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int, crop *int64)
 //
 // sgemm2x16RowsAVX2 for four rows of a 6-row A panel at once (a at the
 // first; c rows 0–3): the last four rows of a matrix of 6k + 4 rows (64
@@ -783,7 +873,8 @@ z3_beta_zero:
 	VFMADD231PS  BV0, AV1, C3;       \
 	VFMADD231PS  BV1, AV1, D3
 
-TEXT ·sgemm4x16RowsAVX512(SB), NOSPLIT, $0-56
+TEXT ·sgemm4x16RowsAVX512(SB), NOSPLIT, $0-64
+	MOVQ crop+56(FP), CROPP
 	MOVQ a+8(FP), RA0
 	MOVQ b+16(FP), BPTR
 	MOVQ off+24(FP), ROFF0
@@ -839,11 +930,20 @@ r4_pair_store:
 	VADDPS Z13, Z9, Z9
 	VADDPS Z14, Z10, Z10
 	VADDPS Z15, Z11, Z11
+	TESTQ  CROPP, CROPP
+	JEQ    r4_pair_plain
+	CROP4(0, Z0, Z1, Z2, Z3)
+	CROP4(64, Z8, Z9, Z10, Z11)
+	JMP    r4_pair_next
+
+r4_pair_plain:
 	MOVQ   RCOL, CPTR
 	ZSTORE2(Z0, Z8)
 	ZSTORE2(Z1, Z9)
 	ZSTORE2(Z2, Z10)
 	ZSTORE2(Z3, Z11)
+
+r4_pair_next:
 	ADDQ   $128, BPTR
 	ADDQ   $128, RCOL
 	SUBQ   $2, RNB
@@ -883,6 +983,12 @@ r4_single_store:
 	VADDPS Z5, Z1, Z1
 	VADDPS Z6, Z2, Z2
 	VADDPS Z7, Z3, Z3
+	TESTQ  CROPP, CROPP
+	JEQ    r4_single_plain
+	CROP4(0, Z0, Z1, Z2, Z3)
+	JMP    r4_done
+
+r4_single_plain:
 	MOVQ   RCOL, CPTR
 	ZSTORE1(Z0)
 	ZSTORE1(Z1)

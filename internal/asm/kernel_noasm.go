@@ -147,12 +147,12 @@ func sgemm2x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
 	sgemm2x16AVX2(kc, a, (*float32)(unsafe.Add(unsafe.Pointer(b), 64*kc)), (*float32)(unsafe.Add(unsafe.Pointer(c), 64)), ldc, alpha, beta)
 }
 
-func sgemm6x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int) {
-	sgemm6x16RowsAVX2(kc, a, b, off, nb, c, ldc)
+func sgemm6x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int, crop *int64) {
+	panic("asm: sgemm6x16RowsAVX512 without assembly")
 }
 
-func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int) {
-	sgemm2x16RowsAVX2(kc, a, b, off, nb, c, ldc)
+func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int, crop *int64) {
+	panic("asm: sgemm2x16RowsAVX512 without assembly")
 }
 
 func dot3x4AVX512(w *float32, ldw int, x *float32, ldx int, k int, out *float32) {
@@ -173,9 +173,8 @@ func sgemm6x48AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
 	}
 }
 
-func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int) {
-	sgemm2x16RowsAVX2(kc, a, b, off, nb, c, ldc)
-	sgemm2x16RowsAVX2(kc, (*float32)(unsafe.Add(unsafe.Pointer(a), 8)), b, off, nb, (*float32)(unsafe.Add(unsafe.Pointer(c), 8*ldc)), ldc)
+func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int, crop *int64) {
+	panic("asm: sgemm4x16RowsAVX512 without assembly")
 }
 
 func chanRows4AVX512(y *float32, yf int, x *float32, ps int, w *float32, wf, taps, n int, acc bool) {

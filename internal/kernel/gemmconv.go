@@ -558,6 +558,8 @@ type Im2col struct {
 	padDirect   bool        // forward by asm.Sgemm6x16Rows on xpads (see forwardPadded)
 	paOne       []*gemm.PackedA
 	padScratch  [][]float32
+	crops       [2]asm.Crop // padDirect stores straight into y through these (chunks of rowsC rows, the last chunk), when cropped
+	cropped     bool        // see cropMinWidth
 	ybufs       [][]float32 // per part: M/G × rows·wp outputs before cropping (dY in backward)
 	gxs         [][]float32 // per part: C/G·H·wp, the input gradient with its padding columns
 	dyps        [][]float32 // per part: M/G planes of dY, wp wide with zero margins (dypLen each)
@@ -652,6 +654,11 @@ func NewIm2col(g geom.Conv, threads int) *Im2col {
 			for range parts {
 				k.padScratch = append(k.padScratch, make([]float32, gemm.MR*ceilDiv(k.rowsC*k.wp, gemm.NR)*gemm.NR))
 			}
+			if k.wp >= cropMinWidth && k.mg%2 == 0 && asm.UsingAVX512() {
+				k.cropped = true
+				k.crops[0] = asm.NewCrop(k.rowsC, k.wp, g.OW)
+				k.crops[1] = asm.NewCrop(g.OH-(k.rchk-1)*k.rowsC, k.wp, g.OW)
+			}
 		}
 		k.gxs = make([][]float32, k.team.Parts(g.N*g.G))
 		for i := range k.gxs {
@@ -708,7 +715,9 @@ func (k *Im2col) Forward(x, w, b, y []float32) {
 // so the GEMM reads its B operand straight from xp through a table of
 // those run starts (gemm.SgemmPackedARows, an indirect GEMM: no im2col
 // copy). It gives the chunk's outputs with the garbage columns, which are
-// dropped when the rows are copied out (with the bias).
+// dropped when the rows are copied out (with the bias) — or, with AVX-512,
+// never stored: the kernels write the real columns straight into y through
+// an asm.Crop (cropMinWidth).
 func (k *Im2col) forwardPadded(part, lo, hi int) {
 	g := k.g
 	th := k.innerThreads(k.fwdItems())
@@ -721,6 +730,21 @@ func (k *Im2col) forwardPadded(part, lo, hi int) {
 		nr := min(k.rowsC, g.OH-o0)
 		runs := k.fillChunk(xp, k.xg(k.x, n, gi), o0, nr)
 		nn := nr * wp
+		if k.cropped {
+			cr := k.crops[0]
+			if nr < k.rowsC {
+				cr = k.crops[1]
+			}
+			y0 := (n*g.M + gi*k.mg) * k.p
+			cropGEMM(k.paOne[gi], xp, runs, k.y[y0+o0*g.OW:], k.p, cr)
+			if k.b != nil {
+				for m := range k.mg {
+					yo := y0 + m*k.p + o0*g.OW
+					asm.AddBias(k.b[gi*k.mg+m], k.y[yo:yo+nr*g.OW])
+				}
+			}
+			continue
+		}
 		if k.padDirect {
 			rowsGEMM(k.paOne[gi], xp, runs, 0, yb, nn, nn, k.padScratch[part])
 		} else {
@@ -748,6 +772,34 @@ func (k *Im2col) forwardPadded(part, lo, hi int) {
 // instead of packed −5.8 % at batch 1 and −7.0 % at batch 8 (Zen 5,
 // p = 0.002, 6 rounds), so 64 is in.
 const padDirectMaxM = 64
+
+// cropMinWidth is the least padded row width for which the padded-width
+// forward stores its outputs straight into y through an asm.Crop (a
+// 16-wide tile must hold at most one row end) instead of computing the
+// garbage columns into a buffer and copying the rows out: on S1 at batch 8
+// (64 channels, rows of 58) that copy took 0.5–0.8 ms of 10.7 (its stores
+// go to memory with a read for ownership each, in a pass of their own; in
+// the kernel they overlap the FMAs). Only with AVX-512 (masked stores) and
+// an even number of output channels per group (weight panels of 6, 4 or 2
+// rows).
+const cropMinWidth = gemm.NR
+
+// cropGEMM computes C = A·B with pa packed in one depth block, B's rows
+// given by rows into b, straight into the cropped rows of C (row stride
+// ldc): the padded-width domain of cr, every panel of pa 6, 4 or 2 rows.
+func cropGEMM(pa *gemm.PackedA, b []float32, rows asm.Rows, c []float32, ldc int, cr asm.Crop) {
+	for ir := range pa.Panels() {
+		a, cc := pa.Panel(ir), c[ir*gemm.MR*ldc:]
+		switch min(gemm.MR, pa.M()-ir*gemm.MR) {
+		case gemm.MR:
+			asm.Sgemm6x16RowsCrop(a, b, rows, 0, cc, ldc, cr)
+		case 4:
+			asm.Sgemm4x16RowsCrop(a, b, rows, 0, cc, ldc, cr)
+		default:
+			asm.Sgemm2x16RowsCrop(a, b, rows, 0, cc, ldc, cr)
+		}
+	}
+}
 
 // rowsGEMM computes C (pa.M() × n, row stride ldc) = A · B with pa packed
 // in one depth block (PackOneBlock, or K() ≤ 256) and B's rows given by

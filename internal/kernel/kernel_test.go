@@ -157,6 +157,7 @@ func convCases() []geom.Conv {
 		// blocks (64 output channels on rows of 58).
 		blockedDirect,
 		blockedDX,
+		croppedChunks,
 	}
 	// Depthwise: sizes around the 8/32-wide blocks of the row kernels.
 	for _, c := range []struct{ n, c, h, w, mult, k, s, p, d int }{
@@ -411,6 +412,11 @@ var (
 		PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: 1, OH: 50, OW: 112}
 	blockedDX = geom.Conv{N: 1, C: 8, H: 34, W: 56, M: 64, KH: 3, KW: 3, SH: 1, SW: 1,
 		PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: 1, OH: 34, OW: 56}
+	// croppedChunks: the padded forward in two chunks (10 and 9 output
+	// rows), rows exactly one tile wide (wp = 16), weight panels of 6, 6
+	// and 2 rows: stored through asm.Crop with AVX-512.
+	croppedChunks = geom.Conv{N: 2, C: 256, H: 19, W: 14, M: 14, KH: 3, KW: 3, SH: 1, SW: 1,
+		PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: 1, OH: 19, OW: 14}
 )
 
 // TestBlockedGeometries: the convCases meant to run the blocked paths do
@@ -428,5 +434,9 @@ func TestBlockedGeometries(t *testing.T) {
 	k = NewIm2col(blockedDX, 1)
 	if nq := blockedDX.H * k.wp; !k.dxDirect || k.dxCols >= nq {
 		t.Errorf("blockedDX: dxDirect %v, %d-column blocks of %d columns", k.dxDirect, k.dxCols, nq)
+	}
+	k = NewIm2col(croppedChunks, 1)
+	if k.cropped != asm.UsingAVX512() || k.rchk != 2 || k.wp != cropMinWidth {
+		t.Errorf("croppedChunks: cropped %v (AVX-512 %v), %d chunks, rows of %d", k.cropped, asm.UsingAVX512(), k.rchk, k.wp)
 	}
 }
