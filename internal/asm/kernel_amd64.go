@@ -154,3 +154,9 @@ func addRowsAVX2(dst, src *float32, rows, n, stride, sstride, plain int)
 //
 //go:noescape
 func dot3x4AVX2(w *float32, ldw int, x *float32, ldx int, k int, out *float32)
+
+// prefetchLines prefetches lines consecutive 64-byte lines from p (no
+// faults: a prefetch past mapped memory is dropped).
+//
+//go:noescape
+func prefetchLines(p *float32, lines int)

@@ -295,3 +295,11 @@ func copyRowsGeneric(dst, src []float32, rows, n, stride int) {
 		copy(dst[r*n:(r+1)*n], src[r*stride:r*stride+n])
 	}
 }
+
+// Prefetch asks the cache hierarchy for the cache lines of s (a hint: no
+// effect on results; nothing without the assembly).
+func Prefetch(s []float32) {
+	if len(s) > 0 && useAsm.Load() {
+		prefetchLines(&s[0], (len(s)*4+63)/64)
+	}
+}

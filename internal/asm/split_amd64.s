@@ -518,3 +518,21 @@ pad_next:
 pad_done:
 	VZEROUPPER
 	RET
+
+// func prefetchLines(p *float32, lines int)
+//
+// PREFETCHT0 of lines consecutive 64-byte lines from p.
+TEXT ·prefetchLines(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), SI
+	MOVQ lines+8(FP), CX
+
+pf_loop:
+	TESTQ      CX, CX
+	JLE        pf_done
+	PREFETCHT0 (SI)
+	ADDQ       $64, SI
+	DECQ       CX
+	JMP        pf_loop
+
+pf_done:
+	RET
