@@ -620,3 +620,23 @@ func TestSgemm6x1(t *testing.T) {
 	mustPanic(t, "6x1 with a short out", func() { Sgemm6x1(1, make([]float32, 6), make([]float32, 1), 1, make([]float32, 5)) })
 	mustPanic(t, "6x1 with a short B", func() { Sgemm6x1(2, make([]float32, 12), make([]float32, 16), 16, make([]float32, 6)) })
 }
+
+// BenchmarkSgemm4x16Rows: the four-row row-table kernel (the last rows of
+// a 64-channel layer) on L1-resident data, S1's 576 taps, 7 tiles per
+// call; compare GFLOP/s with BenchmarkSgemm6x16Rows.
+func BenchmarkSgemm4x16Rows(b *testing.B) {
+	requireAsm(b)
+	r := rand.New(rand.NewPCG(1, 1))
+	const kc, nb = 576, 7
+	src := randSlice(r, 3*1024)
+	off := make([]int, kc)
+	for p := range off {
+		off[p] = (p%3)*1000 + (p/3)*113%800
+	}
+	a, c := randSlice(r, 6*kc), make([]float32, 4*nb*16)
+	rows := NewRows(off)
+	for b.Loop() {
+		Sgemm4x16Rows(a, src, rows, 0, nb, c, nb*16)
+	}
+	b.ReportMetric(float64(2*4*16*kc*nb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}

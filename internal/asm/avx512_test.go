@@ -83,7 +83,7 @@ func TestAVX512BitIdentical(t *testing.T) {
 	}
 	// Sgemm4x16Rows against two Sgemm2x16Rows calls (AVX2).
 	for _, kc := range []int{1, 2, 3, 28, 288} {
-		for nb := 1; nb <= 4; nb++ {
+		for nb := 1; nb <= 8; nb++ { // triples, a pair, a single tile
 			b := randSlice(r, NR*nb+42)
 			off := make([]int, kc)
 			for p := range off {

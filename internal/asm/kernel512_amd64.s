@@ -873,6 +873,26 @@ z3_beta_zero:
 	VFMADD231PS  BV0, AV1, C3;       \
 	VFMADD231PS  BV1, AV1, D3
 
+// F4X3(AOFF, C0…C3, D0…D3, E0…E3): rows 0–3 on BV0 (chains C), BV1 (D)
+// and Z24 (E).
+#define F4X3(AOFF, C0, C1, C2, C3, D0, D1, D2, D3, E0, E1, E2, E3) \
+	VBROADCASTSS AOFF(APTR), AV0;    \
+	VFMADD231PS  BV0, AV0, C0;       \
+	VFMADD231PS  BV1, AV0, D0;       \
+	VFMADD231PS  Z24, AV0, E0;       \
+	VBROADCASTSS AOFF+4(APTR), AV1;  \
+	VFMADD231PS  BV0, AV1, C1;       \
+	VFMADD231PS  BV1, AV1, D1;       \
+	VFMADD231PS  Z24, AV1, E1;       \
+	VBROADCASTSS AOFF+8(APTR), AV0;  \
+	VFMADD231PS  BV0, AV0, C2;       \
+	VFMADD231PS  BV1, AV0, D2;       \
+	VFMADD231PS  Z24, AV0, E2;       \
+	VBROADCASTSS AOFF+12(APTR), AV1; \
+	VFMADD231PS  BV0, AV1, C3;       \
+	VFMADD231PS  BV1, AV1, D3;       \
+	VFMADD231PS  Z24, AV1, E3
+
 TEXT ·sgemm4x16RowsAVX512(SB), NOSPLIT, $0-64
 	MOVQ crop+56(FP), CROPP
 	MOVQ a+8(FP), RA0
@@ -882,6 +902,102 @@ TEXT ·sgemm4x16RowsAVX512(SB), NOSPLIT, $0-64
 	MOVQ c+40(FP), RCOL
 	MOVQ ldc+48(FP), LDC
 	SHLQ $2, LDC
+
+	// Three tiles at a time: 24 chains (even and odd k per tile, as the
+	// two-row kernel sums them), seven loads per 12 FMAs; a pair of tiles
+	// (16 chains, six loads per 8 FMAs) ran at about two thirds of the
+	// six-row kernel's rate. Chains: tile 0 Z0–Z3 even k, Z4–Z7 odd;
+	// tile 1 Z8–Z11, Z12–Z15; tile 2 Z16–Z19, Z20–Z23.
+r4_triple:
+	CMPQ   RNB, $3
+	JLT    r4_pair
+	MOVQ   kc+0(FP), KC
+	MOVQ   RA0, APTR
+	MOVQ   ROFF0, ROFF
+	ZERO12
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+
+r4_triple_k2:
+	CMPQ    KC, $2
+	JLT     r4_triple_k1
+	MOVQ    (ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	VMOVUPS 64(BPTR)(TMP*4), BV1
+	VMOVUPS 128(BPTR)(TMP*4), Z24
+	F4X3(0, Z0, Z1, Z2, Z3, Z8, Z9, Z10, Z11, Z16, Z17, Z18, Z19)
+	MOVQ    8(ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	VMOVUPS 64(BPTR)(TMP*4), BV1
+	VMOVUPS 128(BPTR)(TMP*4), Z24
+	F4X3(24, Z4, Z5, Z6, Z7, Z12, Z13, Z14, Z15, Z20, Z21, Z22, Z23)
+	ADDQ    $48, APTR
+	ADDQ    $16, ROFF
+	SUBQ    $2, KC
+	JMP     r4_triple_k2
+
+r4_triple_k1:
+	TESTQ   KC, KC
+	JEQ     r4_triple_store
+	MOVQ    (ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	VMOVUPS 64(BPTR)(TMP*4), BV1
+	VMOVUPS 128(BPTR)(TMP*4), Z24
+	F4X3(0, Z0, Z1, Z2, Z3, Z8, Z9, Z10, Z11, Z16, Z17, Z18, Z19)
+
+r4_triple_store:
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z2, Z2
+	VADDPS Z7, Z3, Z3
+	VADDPS Z12, Z8, Z8
+	VADDPS Z13, Z9, Z9
+	VADDPS Z14, Z10, Z10
+	VADDPS Z15, Z11, Z11
+	VADDPS Z20, Z16, Z16
+	VADDPS Z21, Z17, Z17
+	VADDPS Z22, Z18, Z18
+	VADDPS Z23, Z19, Z19
+	TESTQ  CROPP, CROPP
+	JEQ    r4_triple_plain
+	CROP4(0, Z0, Z1, Z2, Z3)
+	CROP4(64, Z8, Z9, Z10, Z11)
+	CROP4(128, Z16, Z17, Z18, Z19)
+	JMP    r4_triple_next
+
+r4_triple_plain:
+	MOVQ    RCOL, CPTR
+	VMOVUPS Z0, (CPTR)
+	VMOVUPS Z8, 64(CPTR)
+	VMOVUPS Z16, 128(CPTR)
+	ADDQ    LDC, CPTR
+	VMOVUPS Z1, (CPTR)
+	VMOVUPS Z9, 64(CPTR)
+	VMOVUPS Z17, 128(CPTR)
+	ADDQ    LDC, CPTR
+	VMOVUPS Z2, (CPTR)
+	VMOVUPS Z10, 64(CPTR)
+	VMOVUPS Z18, 128(CPTR)
+	ADDQ    LDC, CPTR
+	VMOVUPS Z3, (CPTR)
+	VMOVUPS Z11, 64(CPTR)
+	VMOVUPS Z19, 128(CPTR)
+
+r4_triple_next:
+	ADDQ $192, BPTR
+	ADDQ $192, RCOL
+	SUBQ $3, RNB
+	JMP  r4_triple
 
 	// Pairs of tiles. Chains: Z0–Z3 even k, Z4–Z7 odd k (first tile),
 	// Z8–Z11 even, Z12–Z15 odd (second tile).
