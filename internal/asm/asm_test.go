@@ -640,3 +640,22 @@ func BenchmarkSgemm4x16Rows(b *testing.B) {
 	}
 	b.ReportMetric(float64(2*4*16*kc*nb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// BenchmarkSgemm2x16Rows: the two-row row-table kernel (the last rows of a
+// 32-channel group: G1) on L1-resident data, G1's 288 taps, 8 tiles.
+func BenchmarkSgemm2x16Rows(b *testing.B) {
+	requireAsm(b)
+	r := rand.New(rand.NewPCG(1, 1))
+	const kc, nb = 288, 8
+	src := randSlice(r, 3*1024)
+	off := make([]int, kc)
+	for p := range off {
+		off[p] = (p%3)*1000 + (p/3)*113%800
+	}
+	a, c := randSlice(r, 6*kc), make([]float32, 2*nb*16)
+	rows := NewRows(off)
+	for b.Loop() {
+		Sgemm2x16Rows(a, src, rows, 0, nb, c, nb*16)
+	}
+	b.ReportMetric(float64(2*2*16*kc*nb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}

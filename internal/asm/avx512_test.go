@@ -100,7 +100,7 @@ func TestAVX512BitIdentical(t *testing.T) {
 		}
 	}
 	for _, kc := range []int{1, 2, 3, 9, 27, 288} {
-		for nb := 1; nb <= 5; nb++ {
+		for nb := 1; nb <= 7; nb++ { // quads, triples, pairs and single tiles
 			b := randSlice(r, NR*nb+50)
 			off := make([]int, kc)
 			for p := range off {

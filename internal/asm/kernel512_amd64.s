@@ -664,6 +664,20 @@ r6_done:
 // ===========================================================================
 // func sgemm2x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int, crop *int64)
 // ===========================================================================
+// F2X4(AOFF, C0, C1, D0, D1, E0, E1, F0, F1): rows 0–1 on BV0 (chains
+// C), BV1 (D), Z24 (E) and Z25 (F).
+#define F2X4(AOFF, C0, C1, D0, D1, E0, E1, F0, F1) \
+	VBROADCASTSS AOFF(APTR), AV0;   \
+	VBROADCASTSS AOFF+4(APTR), AV1; \
+	VFMADD231PS  BV0, AV0, C0;      \
+	VFMADD231PS  BV1, AV0, D0;      \
+	VFMADD231PS  Z24, AV0, E0;      \
+	VFMADD231PS  Z25, AV0, F0;      \
+	VFMADD231PS  BV0, AV1, C1;      \
+	VFMADD231PS  BV1, AV1, D1;      \
+	VFMADD231PS  Z24, AV1, E1;      \
+	VFMADD231PS  Z25, AV1, F1
+
 TEXT ·sgemm2x16RowsAVX512(SB), NOSPLIT, $0-64
 	MOVQ crop+56(FP), CROPP
 	MOVQ a+8(FP), RA0
@@ -673,6 +687,80 @@ TEXT ·sgemm2x16RowsAVX512(SB), NOSPLIT, $0-64
 	MOVQ c+40(FP), RCOL
 	MOVQ ldc+48(FP), LDC
 	SHLQ $2, LDC
+
+	// Four tiles at a time: 16 chains (even and odd k per tile and row),
+	// six loads per 8 FMAs; a pair of tiles (four loads per 4 FMAs) is
+	// bound by its loads. Chains: tile t rows 0–1 in Z(4t), Z(4t+1) for
+	// even k, Z(4t+2), Z(4t+3) for odd k.
+r2_quad:
+	CMPQ   RNB, $4
+	JLT    r2_pair
+	MOVQ   kc+0(FP), KC
+	MOVQ   RA0, APTR
+	MOVQ   ROFF0, ROFF
+	ZERO12
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+r2_quad_k2:
+	CMPQ    KC, $2
+	JLT     r2_quad_k1
+	MOVQ    (ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	VMOVUPS 64(BPTR)(TMP*4), BV1
+	VMOVUPS 128(BPTR)(TMP*4), Z24
+	VMOVUPS 192(BPTR)(TMP*4), Z25
+	F2X4(0, Z0, Z1, Z4, Z5, Z8, Z9, Z12, Z13)
+	MOVQ    8(ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	VMOVUPS 64(BPTR)(TMP*4), BV1
+	VMOVUPS 128(BPTR)(TMP*4), Z24
+	VMOVUPS 192(BPTR)(TMP*4), Z25
+	F2X4(24, Z2, Z3, Z6, Z7, Z10, Z11, Z14, Z15)
+	ADDQ    $48, APTR
+	ADDQ    $16, ROFF
+	SUBQ    $2, KC
+	JMP     r2_quad_k2
+
+r2_quad_k1:
+	TESTQ   KC, KC
+	JEQ     r2_quad_store
+	MOVQ    (ROFF), TMP
+	VMOVUPS (BPTR)(TMP*4), BV0
+	VMOVUPS 64(BPTR)(TMP*4), BV1
+	VMOVUPS 128(BPTR)(TMP*4), Z24
+	VMOVUPS 192(BPTR)(TMP*4), Z25
+	F2X4(0, Z0, Z1, Z4, Z5, Z8, Z9, Z12, Z13)
+
+r2_quad_store:
+	VADDPS Z2, Z0, Z0
+	VADDPS Z3, Z1, Z1
+	VADDPS Z6, Z4, Z4
+	VADDPS Z7, Z5, Z5
+	VADDPS Z10, Z8, Z8
+	VADDPS Z11, Z9, Z9
+	VADDPS Z14, Z12, Z12
+	VADDPS Z15, Z13, Z13
+	TESTQ  CROPP, CROPP
+	JEQ    r2_quad_plain
+	CROP2(0, Z0, Z1)
+	CROP2(64, Z4, Z5)
+	CROP2(128, Z8, Z9)
+	CROP2(192, Z12, Z13)
+	JMP    r2_quad_next
+
+r2_quad_plain:
+	MOVQ RCOL, CPTR
+	ZSTORE4(Z0, Z4, Z8, Z12)
+	ZSTORE4(Z1, Z5, Z9, Z13)
+
+r2_quad_next:
+	ADDQ $256, BPTR
+	ADDQ $256, RCOL
+	SUBQ $4, RNB
+	JMP  r2_quad
 
 r2_pair:
 	CMPQ RNB, $2
