@@ -472,23 +472,37 @@ func TestSgemmRows(t *testing.T) {
 	})
 }
 
-// BenchmarkSgemm6x16Rows: the row-table kernel on L1-resident data, 27
-// taps (a first layer), 7 tiles per call.
-func BenchmarkSgemm6x16Rows(b *testing.B) {
+// BenchmarkSgemmRows: the row-table kernels on L1-resident data (B rows
+// in three 1,000-value planes), GFLOP/s: six rows at 27 taps (a first
+// layer) and at S1's 576, four rows (the last rows of a 64-channel
+// layer) at 576, two rows (G1's 32-channel groups) at 288.
+func BenchmarkSgemmRows(b *testing.B) {
 	requireAsm(b)
-	r := rand.New(rand.NewPCG(1, 1))
-	const kc, nb = 27, 7
-	src := randSlice(r, 3*1024)
-	off := make([]int, kc)
-	for p := range off {
-		off[p] = (p%3)*1000 + (p/3)*113%800
+	for _, bm := range []struct {
+		name      string
+		r, kc, nb int
+		f         func(a, b []float32, rows Rows, col, nb int, c []float32, ldc int)
+	}{
+		{"6x16/taps=27", MR, 27, 7, Sgemm6x16Rows},
+		{"6x16/taps=576", MR, 576, 7, Sgemm6x16Rows},
+		{"4x16/taps=576", 4, 576, 7, Sgemm4x16Rows},
+		{"2x16/taps=288", 2, 288, 8, Sgemm2x16Rows},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 1))
+			src := randSlice(r, 3*1024)
+			off := make([]int, bm.kc)
+			for p := range off {
+				off[p] = (p%3)*1000 + (p/3)*113%800
+			}
+			a, c := randSlice(r, MR*bm.kc), make([]float32, bm.r*bm.nb*NR)
+			rows := NewRows(off)
+			for b.Loop() {
+				bm.f(a, src, rows, 0, bm.nb, c, bm.nb*NR)
+			}
+			b.ReportMetric(float64(2*bm.r*NR*bm.kc*bm.nb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	}
-	a, c := randSlice(r, 6*kc), make([]float32, 6*nb*16)
-	rows := NewRows(off)
-	for b.Loop() {
-		Sgemm6x16Rows(a, src, rows, 0, nb, c, nb*16)
-	}
-	b.ReportMetric(float64(2*6*16*kc*nb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
 // BenchmarkDot3x4: the GEMV block of a linear layer on L1-resident rows.
@@ -619,43 +633,4 @@ func TestSgemm6x1(t *testing.T) {
 	}
 	mustPanic(t, "6x1 with a short out", func() { Sgemm6x1(1, make([]float32, 6), make([]float32, 1), 1, make([]float32, 5)) })
 	mustPanic(t, "6x1 with a short B", func() { Sgemm6x1(2, make([]float32, 12), make([]float32, 16), 16, make([]float32, 6)) })
-}
-
-// BenchmarkSgemm4x16Rows: the four-row row-table kernel (the last rows of
-// a 64-channel layer) on L1-resident data, S1's 576 taps, 7 tiles per
-// call; compare GFLOP/s with BenchmarkSgemm6x16Rows.
-func BenchmarkSgemm4x16Rows(b *testing.B) {
-	requireAsm(b)
-	r := rand.New(rand.NewPCG(1, 1))
-	const kc, nb = 576, 7
-	src := randSlice(r, 3*1024)
-	off := make([]int, kc)
-	for p := range off {
-		off[p] = (p%3)*1000 + (p/3)*113%800
-	}
-	a, c := randSlice(r, 6*kc), make([]float32, 4*nb*16)
-	rows := NewRows(off)
-	for b.Loop() {
-		Sgemm4x16Rows(a, src, rows, 0, nb, c, nb*16)
-	}
-	b.ReportMetric(float64(2*4*16*kc*nb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-}
-
-// BenchmarkSgemm2x16Rows: the two-row row-table kernel (the last rows of a
-// 32-channel group: G1) on L1-resident data, G1's 288 taps, 8 tiles.
-func BenchmarkSgemm2x16Rows(b *testing.B) {
-	requireAsm(b)
-	r := rand.New(rand.NewPCG(1, 1))
-	const kc, nb = 288, 8
-	src := randSlice(r, 3*1024)
-	off := make([]int, kc)
-	for p := range off {
-		off[p] = (p%3)*1000 + (p/3)*113%800
-	}
-	a, c := randSlice(r, 6*kc), make([]float32, 2*nb*16)
-	rows := NewRows(off)
-	for b.Loop() {
-		Sgemm2x16Rows(a, src, rows, 0, nb, c, nb*16)
-	}
-	b.ReportMetric(float64(2*2*16*kc*nb)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }

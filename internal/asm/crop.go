@@ -1,5 +1,7 @@
 package asm
 
+import "fmt"
+
 // Crop is a store map for the row-table kernels (Sgemm6x16RowsCrop and its
 // four- and two-row forms). A padded-width convolution computes rows
 // output rows of wp columns each in one run of rows·wp columns, the last
@@ -15,9 +17,8 @@ package asm
 // holds, per tile, the two element deltas (from the tile's place in the
 // run) and the two lane masks.
 type Crop struct {
-	t     []int64
-	tiles int
-	span  int // elements past C's row start that the stores reach
+	t    []int64 // 4 values per tile
+	span int     // elements past C's row start that the stores reach
 }
 
 // NewCrop returns the store map of rows rows of wp columns, the first ow
@@ -26,11 +27,10 @@ func NewCrop(rows, wp, ow int) Crop {
 	if wp < NR || ow < 1 || ow > wp || rows < 1 {
 		panic("asm: NewCrop: bad arguments")
 	}
-	n := rows * wp
-	cr := Crop{tiles: (n + NR - 1) / NR}
-	cr.t = make([]int64, 4*cr.tiles)
+	tiles := (rows*wp + NR - 1) / NR
+	cr := Crop{t: make([]int64, 4*tiles)}
 	g := wp - ow
-	for j := range cr.tiles {
+	for j := range tiles {
 		t0 := j * NR
 		r := t0 / wp
 		var m1, m2 int64
@@ -55,7 +55,7 @@ func NewCrop(rows, wp, ow int) Crop {
 }
 
 // Tiles returns the number of 16-column tiles the map covers.
-func (cr Crop) Tiles() int { return cr.tiles }
+func (cr Crop) Tiles() int { return len(cr.t) / 4 }
 
 // Span returns the number of elements of each C row the stores write:
 // rows·ow.
@@ -86,12 +86,12 @@ func Sgemm2x16RowsCrop(a, b []float32, rows Rows, col int, c []float32, ldc int,
 // store through the table; otherwise each tile is computed into a scratch
 // tile by the plain kernel and scattered.
 func rowsCrop(r int, a, b []float32, rows Rows, col int, c []float32, ldc int, cr Crop) {
-	kc, nb := rows.Len(), cr.tiles
+	kc, nb := rows.Len(), cr.Tiles()
 	if nb == 0 {
 		return
 	}
 	if (kc > 0 && len(a) < MR*(kc-1)+r) || ldc < cr.span || len(c) < (r-1)*ldc+cr.span || !rows.Within(col, NR*nb, len(b)) {
-		panic("asm: Sgemm6x16RowsCrop: bad arguments")
+		panic(fmt.Sprintf("asm: Sgemm%dx16RowsCrop: bad arguments", r))
 	}
 	if UsingAVX512() && kc > 0 {
 		switch r {

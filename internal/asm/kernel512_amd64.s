@@ -458,6 +458,13 @@ p2_beta_zero:
 	VMOVUPS R1, 64(CPTR); \
 	ADDQ    LDC, CPTR
 
+// ZSTORE3(R0, R1, R2): c row = R0, R1, R2 (48 columns); next row.
+#define ZSTORE3(R0, R1, R2) \
+	VMOVUPS R0, (CPTR);    \
+	VMOVUPS R1, 64(CPTR);  \
+	VMOVUPS R2, 128(CPTR); \
+	ADDQ    LDC, CPTR
+
 // ZSTORE4(R0, R1, R2, R3): c row = R0 … R3 (64 columns); next row.
 #define ZSTORE4(R0, R1, R2, R3) \
 	VMOVUPS R0, (CPTR);    \
@@ -689,8 +696,9 @@ TEXT ·sgemm2x16RowsAVX512(SB), NOSPLIT, $0-64
 	SHLQ $2, LDC
 
 	// Four tiles at a time: 16 chains (even and odd k per tile and row),
-	// six loads per 8 FMAs; a pair of tiles (four loads per 4 FMAs) is
-	// bound by its loads. Chains: tile t rows 0–1 in Z(4t), Z(4t+1) for
+	// six loads per 8 FMAs, against four per 4 for a pair of tiles: on
+	// G1's 288 taps in L1 134–143 GFLOP/s instead of 110–119
+	// (BenchmarkSgemmRows/2x16). Chains: tile t rows 0–1 in Z(4t), Z(4t+1) for
 	// even k, Z(4t+2), Z(4t+3) for odd k.
 r2_quad:
 	CMPQ   RNB, $4
@@ -992,9 +1000,11 @@ TEXT ·sgemm4x16RowsAVX512(SB), NOSPLIT, $0-64
 	SHLQ $2, LDC
 
 	// Three tiles at a time: 24 chains (even and odd k per tile, as the
-	// two-row kernel sums them), seven loads per 12 FMAs; a pair of tiles
-	// (16 chains, six loads per 8 FMAs) ran at about two thirds of the
-	// six-row kernel's rate. Chains: tile 0 Z0–Z3 even k, Z4–Z7 odd;
+	// two-row kernel sums them), seven loads per 12 FMAs, against six per
+	// 8 for a pair of tiles (16 chains): on S1's 576 taps in L1 184–191
+	// GFLOP/s instead of 175, the six-row kernel 188–195
+	// (BenchmarkSgemmRows/4x16); in S1 a four-row panel had taken as
+	// long as a six-row one. Chains: tile 0 Z0–Z3 even k, Z4–Z7 odd;
 	// tile 1 Z8–Z11, Z12–Z15; tile 2 Z16–Z19, Z20–Z23.
 r4_triple:
 	CMPQ   RNB, $3
@@ -1064,22 +1074,11 @@ r4_triple_store:
 	JMP    r4_triple_next
 
 r4_triple_plain:
-	MOVQ    RCOL, CPTR
-	VMOVUPS Z0, (CPTR)
-	VMOVUPS Z8, 64(CPTR)
-	VMOVUPS Z16, 128(CPTR)
-	ADDQ    LDC, CPTR
-	VMOVUPS Z1, (CPTR)
-	VMOVUPS Z9, 64(CPTR)
-	VMOVUPS Z17, 128(CPTR)
-	ADDQ    LDC, CPTR
-	VMOVUPS Z2, (CPTR)
-	VMOVUPS Z10, 64(CPTR)
-	VMOVUPS Z18, 128(CPTR)
-	ADDQ    LDC, CPTR
-	VMOVUPS Z3, (CPTR)
-	VMOVUPS Z11, 64(CPTR)
-	VMOVUPS Z19, 128(CPTR)
+	MOVQ RCOL, CPTR
+	ZSTORE3(Z0, Z8, Z16)
+	ZSTORE3(Z1, Z9, Z17)
+	ZSTORE3(Z2, Z10, Z18)
+	ZSTORE3(Z3, Z11, Z19)
 
 r4_triple_next:
 	ADDQ $192, BPTR
