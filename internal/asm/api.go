@@ -165,6 +165,26 @@ func Sgemm6x8(kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta
 	Sgemm6x8Generic(kc, a, b, ldb, c, ldc, alpha, beta)
 }
 
+// Sgemm6x49 is Sgemm6x48 (C columns 0–47 from b) and Sgemm6x1 on the
+// column b1 (stride ldb1, its six sums into out) in one pass over the A
+// panel: bit-identical to the two calls. It is the last column step of a C
+// whose width is 16·3·n + 1 (49: a 7×7 map at batch 1), where a separate
+// Sgemm6x1 pass re-reads every A panel for one column. It panics if
+// kc < 0, ldb1 < 1, ldc < 48, len(a) < 6*kc, len(b) < 48*kc,
+// len(c) < 5*ldc+48, len(b1) < (kc-1)*ldb1+1 (kc > 0) or len(out) < 6.
+func Sgemm6x49(kc int, a, b, c []float32, ldc int, alpha, beta float32, b1 []float32, ldb1 int, out []float32) {
+	if kc < 0 || ldb1 < 1 || ldc < 3*NR || len(a) < MR*kc || len(b) < 3*NR*kc || len(c) < (MR-1)*ldc+3*NR ||
+		(kc > 0 && len(b1) < (kc-1)*ldb1+1) || len(out) < MR {
+		panic("asm: Sgemm6x49: bad arguments")
+	}
+	if UsingAVX512() && kc > 0 {
+		sgemm6x49AVX512(kc, &a[0], &b[0], &c[0], ldc, alpha, beta, &b1[0], ldb1, &out[0])
+		return
+	}
+	Sgemm6x48(kc, a, b, c, ldc, alpha, beta)
+	Sgemm6x1(kc, a, b1, ldb1, out)
+}
+
 // Sgemm6x1 is the one-column kernel of a packed A micro-panel:
 //
 //	s[i] = Σ_{p<kc} a[p*6+i] * b[p*ldb]      i < 6

@@ -26,7 +26,8 @@ func sameBits(t *testing.T, what string, got, want []float32) {
 
 // TestAVX512BitIdentical checks the promise of kernel512_amd64.s: every
 // AVX-512 GEMM kernel gives the bits of its AVX2 twin — Sgemm6x32 and
-// Sgemm2x32 those of two Sgemm6x16 / Sgemm2x16 calls, the row-table
+// Sgemm2x32 those of two Sgemm6x16 / Sgemm2x16 calls, Sgemm6x49 those of
+// Sgemm6x48 and Sgemm6x1, the row-table
 // kernels those of the AVX2 row-table kernels for every tile count (pairs
 // and a lone last tile) — including the beta paths, NaN in an unread C and
 // the guard values around the tile.
@@ -50,6 +51,8 @@ func TestAVX512BitIdentical(t *testing.T) {
 				}
 			}
 			pf := randSlice(r, 8)
+			b1 := randSlice(r, NR*kc+1)
+			out := (MR-1)*ldc + 3*NR + 1 // Sgemm6x49's column sums: past the tile, guards on both sides
 			for _, cl := range []struct {
 				name      string
 				wide, ref func(c []float32)
@@ -64,6 +67,14 @@ func TestAVX512BitIdentical(t *testing.T) {
 					for q := range 3 {
 						Sgemm6x16(kc, a, b3[q*NR*kc:], c[q*NR:], ldc, alpha, beta)
 					}
+				}},
+				{"6x49", func(c []float32) { Sgemm6x49(kc, a, b3, c, ldc, alpha, beta, b1, 1, c[out:]) }, func(c []float32) {
+					Sgemm6x48(kc, a, b3, c, ldc, alpha, beta)
+					Sgemm6x1(kc, a, b1, 1, c[out:])
+				}},
+				{"6x49/ldb1=16", func(c []float32) { Sgemm6x49(kc, a, b3, c, ldc, alpha, beta, b1, NR, c[out:]) }, func(c []float32) {
+					Sgemm6x48(kc, a, b3, c, ldc, alpha, beta)
+					Sgemm6x1(kc, a, b1, NR, c[out:])
 				}},
 				{"2x32", func(c []float32) { Sgemm2x32(kc, a[2:], b, c, ldc, alpha, beta) }, func(c []float32) {
 					Sgemm2x16(kc, a[2:], b, c, ldc, alpha, beta)
@@ -131,6 +142,11 @@ func TestSgemmWidePanics(t *testing.T) {
 	mustPanic(t, "6x32 short c", func() { Sgemm6x32(4, a, b, c[:191], 32, 1, 0, nil, 0) })
 	mustPanic(t, "2x32 short c", func() { Sgemm2x32(4, a, b, c[:63], 32, 1, 0) })
 	mustPanic(t, "2x32 kc<0", func() { Sgemm2x32(-1, a, b, c, 32, 1, 0) })
+	b3, c3, out := make([]float32, 48*4), make([]float32, 5*48+48), make([]float32, 6)
+	mustPanic(t, "6x49 short b1", func() { Sgemm6x49(4, a, b3, c3, 48, 1, 0, make([]float32, 3*16), 16, out) })
+	mustPanic(t, "6x49 short out", func() { Sgemm6x49(4, a, b3, c3, 48, 1, 0, make([]float32, 4), 1, out[:5]) })
+	mustPanic(t, "6x49 ldb1", func() { Sgemm6x49(4, a, b3, c3, 48, 1, 0, make([]float32, 4), 0, out) })
+	mustPanic(t, "6x49 short c", func() { Sgemm6x49(4, a, b3, c3[:287], 48, 1, 0, make([]float32, 4), 1, out) })
 }
 
 // BenchmarkSgemmWide: the one-, two- and three-panel kernels (6×16, 6×32,

@@ -62,6 +62,12 @@ func dw3x3s1SameAVX512(w, x *float32, h, wd int, y *float32, bias float32, acc i
 //go:noescape
 func sgemm6x48AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// sgemm6x49AVX512 is sgemm6x48AVX512 plus sgemm6x1AVX2 on the column b1
+// (stride ldb1) into out[0:6], in one pass over the A panel (kc > 0).
+//
+//go:noescape
+func sgemm6x49AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, b1 *float32, ldb1 int, out *float32)
+
 // sgemm4x16RowsAVX512 is two sgemm2x16RowsAVX2 calls (rows 0–1 and 2–3 of
 // the A panel at a) in one pass: c rows 0–3, bit-identical.
 //

@@ -1201,3 +1201,118 @@ r4_single_plain:
 r4_done:
 	VZEROUPPER
 	RET
+
+// ===========================================================================
+// func sgemm6x49AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, b1 *float32, ldb1 int, out *float32)
+//
+// sgemm6x48AVX512 plus one more column, b1[p*ldb1] (p < kc): its six sums
+// go to out[0:6], computed as sgemm6x1AVX2 computes them — the k steps
+// round-robin into four partial sums s0..s3, added as (s0 + s1) + (s2 + s3);
+// the six rows of a k step are one vector (lanes 0–5, a masked load) times
+// the broadcast b1[p]. A C of 16·3 + 1 columns (a 7×7 map at batch 1: 49)
+// used to run the lone last column as a second pass over every A panel:
+// 14 % of PW4's time for 2 % of its multiply-adds (the pass re-read A
+// from L2 at one k step per cycle). Here the column costs one masked load,
+// one broadcast and one FMA per k step next to eighteen full-width FMAs.
+//
+// Registers: Z0–Z17 and Z24–Z26 as in sgemm6x48AVX512; Y18–Y21 the column's
+// partial sums, Y22 its A vector, Y23 the broadcast of b1[p]; K1 = lanes 0–5.
+// ===========================================================================
+#define B1P  R12 // &b1[p*ldb1]
+#define B1LD R13 // ldb1 * 4
+
+// STEP49(J, S): k step J of an unrolled group of four: the 6×48 tile's
+// FMAs, then the column's into partial sum S; B1P advances one step.
+#define STEP49(J, S) \
+	VMOVUPS      (J*64)(BPTR), Z24;        \
+	VMOVUPS      (J*64)(BPTR)(B2*1), Z25;  \
+	VMOVUPS      (J*64)(TMP), Z26;         \
+	FMA6X3(J*24);                          \
+	VMOVUPS.Z    (J*24)(APTR), K1, Y22;    \
+	VBROADCASTSS (B1P), Y23;               \
+	VFMADD231PS  Y23, Y22, S;              \
+	ADDQ         B1LD, B1P
+
+// STEP49T(S): one k step alone (the 0–3 left over), pointers advanced.
+#define STEP49T(S) \
+	STEP49(0, S);     \
+	ADDQ $24, APTR;   \
+	ADDQ $64, BPTR;   \
+	ADDQ $64, TMP
+
+TEXT ·sgemm6x49AVX512(SB), NOSPLIT, $0-72
+	MOVQ   kc+0(FP), KC
+	MOVQ   a+8(FP), APTR
+	MOVQ   b+16(FP), BPTR
+	MOVQ   c+24(FP), CPTR
+	MOVQ   ldc+32(FP), LDC
+	SHLQ   $2, LDC
+	MOVQ   b1+48(FP), B1P
+	MOVQ   ldb1+56(FP), B1LD
+	SHLQ   $2, B1LD
+	MOVL   $0x3f, AX
+	KMOVW  AX, K1
+	MOVQ   KC, B2
+	SHLQ   $6, B2 // bytes from one panel to the next
+	ZERO12
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Y18, Y18, Y18
+	VPXORD Y19, Y19, Y19
+	VPXORD Y20, Y20, Y20
+	VPXORD Y21, Y21, Y21
+	LEAQ   (BPTR)(B2*2), TMP // third panel
+
+z49_loop4:
+	CMPQ KC, $4
+	JLT  z49_tail
+	STEP49(0, Y18)
+	STEP49(1, Y19)
+	STEP49(2, Y20)
+	STEP49(3, Y21)
+	ADDQ $96, APTR
+	ADDQ $256, BPTR
+	ADDQ $256, TMP
+	SUBQ $4, KC
+	JMP  z49_loop4
+
+z49_tail: // 0–3 steps left: partial sums 0, 1, 2 in turn
+	TESTQ KC, KC
+	JEQ   z49_sum
+	STEP49T(Y18)
+	CMPQ  KC, $1
+	JEQ   z49_sum
+	STEP49T(Y19)
+	CMPQ  KC, $2
+	JEQ   z49_sum
+	STEP49T(Y20)
+
+z49_sum:
+	VADDPS  Y19, Y18, Y18 // s0 + s1
+	VADDPS  Y21, Y20, Y20 // s2 + s3
+	VADDPS  Y20, Y18, Y18
+	MOVQ    out+64(FP), AX
+	VMOVUPS Y18, K1, (AX)
+	EPI_BEGIN(z49_beta_zero)
+	EPIROW3(Z0, Z1, Z2, ZSTORE_BETA)
+	EPIROW3(Z3, Z4, Z5, ZSTORE_BETA)
+	EPIROW3(Z6, Z7, Z8, ZSTORE_BETA)
+	EPIROW3(Z9, Z10, Z11, ZSTORE_BETA)
+	EPIROW3(Z12, Z13, Z14, ZSTORE_BETA)
+	EPIROW3(Z15, Z16, Z17, ZSTORE_BETA)
+	VZEROUPPER
+	RET
+
+z49_beta_zero:
+	EPIROW3(Z0, Z1, Z2, ZSTORE_ZERO)
+	EPIROW3(Z3, Z4, Z5, ZSTORE_ZERO)
+	EPIROW3(Z6, Z7, Z8, ZSTORE_ZERO)
+	EPIROW3(Z9, Z10, Z11, ZSTORE_ZERO)
+	EPIROW3(Z12, Z13, Z14, ZSTORE_ZERO)
+	EPIROW3(Z15, Z16, Z17, ZSTORE_ZERO)
+	VZEROUPPER
+	RET

@@ -173,6 +173,10 @@ func sgemm6x48AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
 	}
 }
 
+func sgemm6x49AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, b1 *float32, ldb1 int, out *float32) {
+	panic("asm: sgemm6x49AVX512 without assembly")
+}
+
 func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int, crop *int64) {
 	panic("asm: sgemm4x16RowsAVX512 without assembly")
 }

@@ -13,12 +13,13 @@ var benchShapes = []struct {
 	name    string
 	m, n, k int
 }{
-	{"PW2_256x784x256", 256, 784, 256},   // pointwise, 28×28, 256→256
-	{"PW3_512x196x512", 512, 196, 512},   // pointwise, 14×14, 512→512
-	{"PW4_1024x49x1024", 1024, 49, 1024}, // pointwise, 7×7, 1024→1024
-	{"S1_64x3136x576", 64, 3136, 576},    // 3×3 im2col, 56×56, 64→64
-	{"G1_32x784x288", 32, 784, 288},      // grouped 3×3 im2col, one group
-	{"PW1_64x12544x32", 64, 12544, 32},   // pointwise, 112×112, 32→64
+	{"PW2_256x784x256", 256, 784, 256},       // pointwise, 28×28, 256→256
+	{"PW3_512x196x512", 512, 196, 512},       // pointwise, 14×14, 512→512
+	{"PW4_1024x49x1024", 1024, 49, 1024},     // pointwise, 7×7, 1024→1024
+	{"PW4b8_1024x392x1024", 1024, 392, 1024}, // the same, batch 8 gathered
+	{"S1_64x3136x576", 64, 3136, 576},        // 3×3 im2col, 56×56, 64→64
+	{"G1_32x784x288", 32, 784, 288},          // grouped 3×3 im2col, one group
+	{"PW1_64x12544x32", 64, 12544, 32},       // pointwise, 112×112, 32→64
 }
 
 // flopMeter reports GFLOP/s over wall time and, when the benchmark runs on

@@ -222,7 +222,7 @@ func macroKernel(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOperand, 
 					col, w := cs.step(i)
 					jp := (col - jc) / NR
 					if w > NR {
-						tileGroup(ws, pa.m, ablk, bbuf[jp*kcb*NR:(jp+w/NR)*kcb*NR], kcb, ic, icEnd, col, w/NR, alpha, betaEff, c, ldc, nil, 0)
+						tileGroup(ws, pa.m, ablk, bbuf[jp*kcb*NR:(jp+(w+NR-1)/NR)*kcb*NR], kcb, ic, icEnd, col, w, alpha, betaEff, c, ldc, nil, 0)
 						continue
 					}
 					tileColumn(ws, pa.m, ablk, bbuf[jp*kcb*NR:(jp+1)*kcb*NR], kcb, ic, icEnd, col, w, alpha, betaEff, c, ldc, nil, 0)
@@ -261,7 +261,7 @@ func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOpe
 		col, w = cs.step(s % nCol)
 		return col, w, s / nCol * kc
 	}
-	panels := ws.bufB(3*kc*NR + NR) // up to three micro-panels, NR of slack for PackPanelNRCols
+	panels := ws.bufB(4*kc*NR + NR) // up to four micro-panels (three and a column), NR of slack for PackPanelNRCols
 	for s, steps := 0, nPC*nCol; s < steps; s++ {
 		col, w, pc := step(s)
 		kcb := min(kc, k-pc)
@@ -282,7 +282,7 @@ func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOpe
 		}
 		ablk := pa.data[pc*pa.panels*MR:]
 		if w > NR {
-			tileGroup(ws, pa.m, ablk, panels[:w/NR*kcb*NR], kcb, ir0, ir1, col, w/NR, alpha, betaEff, c, ldc, pf, ldb)
+			tileGroup(ws, pa.m, ablk, panels[:(w+NR-1)/NR*kcb*NR], kcb, ir0, ir1, col, w, alpha, betaEff, c, ldc, pf, ldb)
 			continue
 		}
 		tileColumn(ws, pa.m, ablk, panels[:kcb*NR], kcb, ir0, ir1, col, w, alpha, betaEff, c, ldc, pf, ldb)
@@ -298,13 +298,17 @@ func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOpe
 // kernel, whose six accumulator chains cannot hide the FMA latency, runs
 // at 151 GFLOP/s, the two- and three-panel ones at 218–222. The results
 // do not depend on the steps: the kernels for several panels are
-// bit-identical to one call per panel.
+// bit-identical to one call per panel. A lone last column after three
+// panels (n = 49: a 7×7 map at batch 1) joins their step (asm.Sgemm6x49):
+// run as a step of its own it re-read every A panel for one column, 14 %
+// of PW4's time at batch 1.
 type colSteps struct {
 	c0, nFull, rem int
 	wide           bool
-	pairs          int // two-panel steps, first (wide)
-	last           int // panels of the step after them: 0, 1 or 3 (wide)
-	n              int // steps
+	pairs          int  // two-panel steps, first (wide)
+	last           int  // panels of the step after them: 0, 1 or 3 (wide)
+	fused          bool // a last step of three panels and one column (rem = 1)
+	n              int  // steps
 }
 
 func newColSteps(c0, c1 int) colSteps {
@@ -326,6 +330,10 @@ func newColSteps(c0, c1 int) colSteps {
 	if cs.last > 0 {
 		cs.n++
 	}
+	if cs.last == 3 && cs.rem == 1 {
+		cs.fused = true // the lone last column rides with the triple (asm.Sgemm6x49)
+		return cs
+	}
 	if cs.rem > 0 {
 		cs.n++
 	}
@@ -340,6 +348,8 @@ func (cs colSteps) step(i int) (col, w int) {
 		return col, min(NR, cs.c0+cs.nFull*NR+cs.rem-col)
 	case i < cs.pairs:
 		return cs.c0 + 2*i*NR, 2 * NR
+	case i == cs.pairs && cs.fused:
+		return cs.c0 + 2*cs.pairs*NR, 3*NR + 1
 	case i == cs.pairs && cs.last > 0:
 		return cs.c0 + 2*cs.pairs*NR, cs.last * NR
 	}
@@ -374,17 +384,28 @@ func packPanel(dst []float32, bo bOperand, kcb, pc, col, nr int) {
 	}
 }
 
-// tileGroup is tileColumn for np (2 or 3) full adjacent packed B
-// micro-panels (bp: each kcb·NR values after the previous), C columns
-// [col, col+np·NR): six-row A panels by asm.Sgemm6x32 or asm.Sgemm6x48,
-// pairs of rows by asm.Sgemm2x32 (and asm.Sgemm2x16 for a third panel),
-// other edge panels through tileColumn per micro-panel. Bit-identical to
+// tileGroup is tileColumn for C columns [col, col+w) of np = w/NR (2 or
+// 3) full adjacent packed B micro-panels (bp: each kcb·NR values after the
+// previous) and, when w = 3·NR + 1, a fourth micro-panel of one column:
+// six-row A panels by asm.Sgemm6x32, asm.Sgemm6x48 or asm.Sgemm6x49, pairs
+// of rows by asm.Sgemm2x32 (and asm.Sgemm2x16 for a third panel), other
+// edge panels through tileColumn per micro-panel. Bit-identical to
 // tileColumn on each micro-panel.
-func tileGroup(ws *workspace, m int, ablk, bp []float32, kcb, ir0, ir1, col, np int, alpha, beta float32, c []float32, ldc int, pf []float32, pfld int) {
+func tileGroup(ws *workspace, m int, ablk, bp []float32, kcb, ir0, ir1, col, w int, alpha, beta float32, c []float32, ldc int, pf []float32, pfld int) {
+	np, extra := w/NR, w%NR == 1
 	for ir := ir0; ir < ir1; ir++ {
 		ap := ablk[ir*kcb*MR : (ir+1)*kcb*MR]
 		row := ir * MR
-		switch mr := min(MR, m-row); {
+		mr := min(MR, m-row)
+		if extra && mr == MR {
+			asm.Sgemm6x49(kcb, ap, bp, c[row*ldc+col:], ldc, alpha, beta, bp[np*kcb*NR:], NR, ws.tile[:MR])
+			mergeColumn(c[row*ldc+col+np*NR:], ldc, ws.tile[:mr], alpha, beta)
+			continue
+		}
+		if extra {
+			tileColumn(ws, m, ablk, bp[np*kcb*NR:], kcb, ir, ir+1, col+np*NR, 1, alpha, beta, c, ldc, nil, 0)
+		}
+		switch {
 		case mr == MR && np == 2:
 			asm.Sgemm6x32(kcb, ap, bp, c[row*ldc+col:], ldc, alpha, beta, pf, pfld)
 		case mr == MR:
@@ -420,16 +441,9 @@ func tileColumn(ws *workspace, m int, ablk, bp []float32, kcb, ir0, ir1, col, nr
 		mr := min(MR, m-row)
 		switch {
 		case nr == 1:
-			// The last column of n = 16·k + 1 (a 7×7 map at batch 1).
+			// The last column of n = 16·k + 1.
 			asm.Sgemm6x1(kcb, ap, bp, NR, ws.tile[:MR])
-			for i, s := range ws.tile[:mr] {
-				ci := &c[(row+i)*ldc+col]
-				t := alpha * s // as mergeTile merges the other kernels' alpha·A·B
-				if beta != 0 {
-					t += beta * *ci
-				}
-				*ci = t
-			}
+			mergeColumn(c[row*ldc+col:], ldc, ws.tile[:mr], alpha, beta)
 		case nr <= 8 && mr == MR && nr == 8:
 			asm.Sgemm6x8(kcb, ap, bp, NR, c[row*ldc+col:], ldc, alpha, beta)
 		case nr <= 8:
@@ -451,6 +465,20 @@ func tileColumn(ws *workspace, m int, ablk, bp []float32, kcb, ir0, ir1, col, nr
 			mergeTile(c[row*ldc+col:], ldc, ws.tile[:], mr, nr, beta)
 		}
 		pf = nil
+	}
+}
+
+// mergeColumn writes the column sums s (one per row, ldc apart in c) into
+// C: c = alpha·s if beta == 0, else alpha·s + beta·c, each product
+// rounded as mergeTile merges the other kernels' alpha·A·B.
+func mergeColumn(c []float32, ldc int, s []float32, alpha, beta float32) {
+	for i, v := range s {
+		ci := &c[i*ldc]
+		t := alpha * v
+		if beta != 0 {
+			t += beta * *ci
+		}
+		*ci = t
 	}
 }
 
