@@ -77,8 +77,9 @@ func conformanceCases() []confCase {
 	// 1×1 maps: a linear layer, forward in GEMV mode up to 16 images.
 	add(Pointwise(33, 17).WithBias(), 3, 33, 1, 1)
 	add(Pointwise(7, 9), 1, 7, 1, 1)
-	add(Pointwise(19, 7).WithBias(), 9, 19, 1, 1) // 2×4 blocks, leftover row and images
-	add(Pointwise(16, 5), 17, 16, 1, 1)           // past GEMV mode: the batched GEMM
+	add(Pointwise(19, 7).WithBias(), 9, 19, 1, 1)  // 2×4 blocks, leftover row and images
+	add(Pointwise(16, 5), 17, 16, 1, 1)            // past GEMV mode: the batched GEMM
+	add(Pointwise(40, 50).WithBias(), 3, 40, 7, 7) // 7×7: forward per image (three panels and a column per step), backward batched
 	add(New2D(7, 9, 3).WithPadding(Pad(1)).WithBias(), 1, 7, 11, 13)
 	add(New2D(3, 8, 3).WithStride(2).WithPadding(Pad(1)), 3, 3, 17, 19)
 	add(New2D(8, 8, 3).WithGroups(4).WithPadding(Pad(1)), 1, 8, 9, 9)

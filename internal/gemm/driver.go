@@ -340,6 +340,17 @@ func newColSteps(c0, c1 int) colSteps {
 	return cs
 }
 
+// WholeSteps reports whether a C n columns wide runs as whole steps of
+// the AVX-512 kernels: pairs and triples of 16-column panels (and a triple
+// with one more column, asm.Sgemm6x49), never a lone panel (six
+// accumulator chains) or a partial one. The answer does not depend on the
+// kernel set that runs, so that a caller choosing its loop by it computes
+// the same bits with either set.
+func WholeSteps(n int) bool {
+	nFull, rem := n/NR, n%NR
+	return nFull >= 2 && (rem == 0 || rem == 1 && nFull%2 == 1)
+}
+
 // step returns the first column and the width of step i.
 func (cs colSteps) step(i int) (col, w int) {
 	switch {

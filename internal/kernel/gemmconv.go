@@ -283,8 +283,10 @@ type Pointwise struct {
 	fwdFn, dxFn, dwFn      func(part, lo, hi int)
 
 	// Batched mode (small maps): the batch gathered into one C × N·HW
-	// matrix so that each GEMM has N·HW columns instead of HW.
-	batched        bool
+	// matrix so that each GEMM has N·HW columns instead of HW. The
+	// forward pass runs per image instead (batchedFwd false) when HW
+	// columns already make whole kernel steps (gemm.WholeSteps).
+	batched, batchedFwd bool
 	xb, yb, tb     []float32 // C × N·HW, M × N·HW, C × N·HW
 	gatherFn       func(part, lo, hi int)
 	gsrc, gdst     []float32 // per-call arguments of gatherFn
@@ -313,9 +315,15 @@ const gemvMaxN = 16
 func PointwiseGEMV(g geom.Conv) bool { return g.H*g.W == 1 && g.G == 1 && g.N <= gemvMaxN }
 
 // batchedMaxHW is the map size below which a pointwise convolution of a
-// batch runs as one GEMM per group over the gathered batch: with HW = 49
-// (7×7) a GEMM per image has 49 columns, 4 panels of 16 of which a quarter
-// is padding, and streams the whole packed weight matrix per image.
+// batch runs as one GEMM per group over the gathered batch: a GEMM per
+// image of a small map has few columns, often not a whole number of
+// kernel steps (HW = 36: two panels and a 4-wide tail). The forward pass
+// of a map whose HW columns are whole steps (gemm.WholeSteps; 7×7 with the
+// AVX-512 kernels: three panels and a column in one asm.Sgemm6x49 pass)
+// still runs per image: PW4 at batch 8 −7 % at one thread, −19 % at two
+// (benchstat, 6 rounds): no gathers, no 8-wide tail of 392 columns, and
+// images, not GEMM tiles, split over the threads. The backward pass stays
+// batched (the weight gradient's depth is N·HW).
 const batchedMaxHW = 128
 
 // NewPointwise prepares a pointwise convolution (KH = KW = 1, stride 1, no
@@ -330,7 +338,7 @@ func NewPointwise(g geom.Conv, threads int) *Pointwise {
 		k.gemv, k.gemvFn = true, k.forwardGemv
 	}
 	if g.N > 1 && g.H*g.W < batchedMaxHW {
-		k.batched = true
+		k.batched, k.batchedFwd = true, !gemm.WholeSteps(g.H*g.W)
 		nhw := g.N * g.H * g.W
 		k.xb, k.yb, k.tb = make([]float32, g.C*nhw), make([]float32, g.M*nhw), make([]float32, g.C*nhw)
 		k.gatherFn = k.gatherRows
@@ -405,7 +413,7 @@ func (k *Pointwise) Forward(x, w, b, y []float32) {
 	switch {
 	case k.gemv:
 		k.team.For(k.g.M, k.gemvFn)
-	case k.batched:
+	case k.batchedFwd:
 		if !k.forwardPacked(w) {
 			k.packForward(w)
 		}
