@@ -287,11 +287,11 @@ type Pointwise struct {
 	// forward pass runs per image instead (batchedFwd false) when HW
 	// columns already make whole kernel steps (gemm.WholeSteps).
 	batched, batchedFwd bool
-	xb, yb, tb     []float32 // C × N·HW, M × N·HW, C × N·HW
-	gatherFn       func(part, lo, hi int)
-	gsrc, gdst     []float32 // per-call arguments of gatherFn
-	grows          int       // channels of the gathered tensor
-	gToBatch, gAdd bool      // direction; add the bias on the way out
+	xb, yb, tb          []float32 // C × N·HW, M × N·HW, C × N·HW
+	gatherFn            func(part, lo, hi int)
+	gsrc, gdst          []float32 // per-call arguments of gatherFn
+	grows               int       // channels of the gathered tensor
+	gToBatch, gAdd      bool      // direction; add the bias on the way out
 
 	// GEMV mode (a 1×1 map, few images, one group: a fully connected
 	// layer): the forward pass is one dot product of a weight row with an
