@@ -50,15 +50,20 @@ func Sgemm6x32(kc int, a, b, c []float32, ldc int, alpha, beta float32, pf []flo
 		panic("asm: Sgemm6x32: bad arguments")
 	}
 	if UsingAVX512() {
-		var pp *float32
-		if len(pf) > 0 {
-			pp = &pf[0]
-		}
-		sgemm6x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta, pp, pfld)
+		sgemm6x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta, prefetchBase(pf), pfld)
 		return
 	}
 	Sgemm6x16Prefetch(kc, a, b, c, ldc, alpha, beta, pf, pfld)
 	Sgemm6x16(kc, a, b[NR*kc:], c[NR:], ldc, alpha, beta)
+}
+
+// prefetchBase is the kernels' prefetch pointer for pf: nil (no
+// prefetches) when pf is empty.
+func prefetchBase(pf []float32) *float32 {
+	if len(pf) == 0 {
+		return nil
+	}
+	return &pf[0]
 }
 
 // Sgemm6x48 is Sgemm6x16 on three adjacent packed B micro-panels,
@@ -226,11 +231,7 @@ func Sgemm6x16Prefetch(kc int, a, b, c []float32, ldc int, alpha, beta float32, 
 		panic("asm: Sgemm6x16Prefetch: bad arguments")
 	}
 	if UsingAVX512() {
-		var pp *float32
-		if len(pf) > 0 {
-			pp = &pf[0]
-		}
-		sgemm6x16AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta, pp, pfld)
+		sgemm6x16AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, alpha, beta, prefetchBase(pf), pfld)
 		return
 	}
 	if useAsm.Load() {

@@ -292,15 +292,7 @@ cr_next_row:
 #define TAPS CX  // taps
 
 TEXT ·chanRows4AVX2(SB), NOSPLIT, $0-65
-	MOVQ y+0(FP), YP
-	MOVQ yf+8(FP), YF
-	MOVQ x+16(FP), XP
-	MOVQ ps+24(FP), PS
-	MOVQ wf+40(FP), WF
-	LEAQ (WF)(WF*2), WF3
-	MOVQ n+56(FP), CNT
-	MOVQ w+32(FP), WB
-	MOVQ taps+48(FP), TAPS
+	C4_ARGS
 
 c4_loop16:
 	CMPQ   CNT, $16

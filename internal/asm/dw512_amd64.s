@@ -3,6 +3,18 @@
 #include "textflag.h"
 #include "dw_amd64.h"
 
+// W9Z: Z0–Z8 = the nine weights at TMP, each broadcast.
+#define W9Z \
+	VBROADCASTSS (TMP), Z0;   \
+	VBROADCASTSS 4(TMP), Z1;  \
+	VBROADCASTSS 8(TMP), Z2;  \
+	VBROADCASTSS 12(TMP), Z3; \
+	VBROADCASTSS 16(TMP), Z4; \
+	VBROADCASTSS 20(TMP), Z5; \
+	VBROADCASTSS 24(TMP), Z6; \
+	VBROADCASTSS 28(TMP), Z7; \
+	VBROADCASTSS 32(TMP), Z8
+
 // The 3×3 stride-1 depthwise row kernel with ZMM registers (AVX-512F):
 // dw3x3s1AVX2 with 64 outputs per iteration, then 16, and a tail of 1..15
 // under a K mask. Every output is formed as in dw3x3s1AVX2 — the bias (or
@@ -90,15 +102,7 @@ TEXT ·dw3x3s1AVX512(SB), NOSPLIT, $0-88
 	MOVQ         rows+48(FP), ROWS
 	MOVQ         nv+56(FP), NN
 	MOVQ         w+64(FP), TMP
-	VBROADCASTSS (TMP), Z0
-	VBROADCASTSS 4(TMP), Z1
-	VBROADCASTSS 8(TMP), Z2
-	VBROADCASTSS 12(TMP), Z3
-	VBROADCASTSS 16(TMP), Z4
-	VBROADCASTSS 20(TMP), Z5
-	VBROADCASTSS 24(TMP), Z6
-	VBROADCASTSS 28(TMP), Z7
-	VBROADCASTSS 32(TMP), Z8
+	W9Z
 	VBROADCASTSS bias+72(FP), BIAS
 	MOVQ         flags+80(FP), FLAGS
 	LEAQ         ·laneMask16(SB), MTAB
@@ -270,15 +274,7 @@ GLOBL zeroRow<>(SB), NOPTR, $96
 // loaded input row serves the three output rows that read it.
 TEXT ·dw3x3s1SameAVX512(SB), NOSPLIT, $0-56
 	MOVQ         w+0(FP), TMP
-	VBROADCASTSS (TMP), Z0
-	VBROADCASTSS 4(TMP), Z1
-	VBROADCASTSS 8(TMP), Z2
-	VBROADCASTSS 12(TMP), Z3
-	VBROADCASTSS 16(TMP), Z4
-	VBROADCASTSS 20(TMP), Z5
-	VBROADCASTSS 24(TMP), Z6
-	VBROADCASTSS 28(TMP), Z7
-	VBROADCASTSS 32(TMP), Z8
+	W9Z
 	MOVQ         x+8(FP), SX
 	MOVQ         h+16(FP), SROWS
 	MOVQ         wd+24(FP), SLD

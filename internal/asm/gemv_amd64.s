@@ -109,6 +109,12 @@ d34_reduce:
 	VADDPS        YT, Y, Y  \
 	HSUM8(Y, X, XT)
 
+// SUM16OUT(Z, Y, X, OFF): the sum of Z's 16 lanes (Y12 scratch) stored
+// at OFF(BX).
+#define SUM16OUT(Z, Y, X, OFF) \
+	HSUM16(Z, Y, X, Y12, X12); \
+	VMOVSS X, OFF(BX)
+
 // func dot3x4AVX512(w *float32, ldw int, x *float32, ldx int, k int, out *float32)
 //
 // dot3x4AVX2 with ZMM registers (k a multiple of 16): per 16 values 7 loads
@@ -169,29 +175,17 @@ z34_loop:
 
 z34_reduce:
 	MOVQ   out+40(FP), BX
-	HSUM16(Z0, Y0, X0, Y12, X12)
-	VMOVSS X0, (BX)
-	HSUM16(Z1, Y1, X1, Y12, X12)
-	VMOVSS X1, 4(BX)
-	HSUM16(Z2, Y2, X2, Y12, X12)
-	VMOVSS X2, 8(BX)
-	HSUM16(Z3, Y3, X3, Y12, X12)
-	VMOVSS X3, 12(BX)
-	HSUM16(Z4, Y4, X4, Y12, X12)
-	VMOVSS X4, 16(BX)
-	HSUM16(Z5, Y5, X5, Y12, X12)
-	VMOVSS X5, 20(BX)
-	HSUM16(Z6, Y6, X6, Y12, X12)
-	VMOVSS X6, 24(BX)
-	HSUM16(Z7, Y7, X7, Y12, X12)
-	VMOVSS X7, 28(BX)
-	HSUM16(Z8, Y8, X8, Y12, X12)
-	VMOVSS X8, 32(BX)
-	HSUM16(Z9, Y9, X9, Y12, X12)
-	VMOVSS X9, 36(BX)
-	HSUM16(Z10, Y10, X10, Y12, X12)
-	VMOVSS X10, 40(BX)
-	HSUM16(Z11, Y11, X11, Y12, X12)
-	VMOVSS X11, 44(BX)
+	SUM16OUT(Z0, Y0, X0, 0)
+	SUM16OUT(Z1, Y1, X1, 4)
+	SUM16OUT(Z2, Y2, X2, 8)
+	SUM16OUT(Z3, Y3, X3, 12)
+	SUM16OUT(Z4, Y4, X4, 16)
+	SUM16OUT(Z5, Y5, X5, 20)
+	SUM16OUT(Z6, Y6, X6, 24)
+	SUM16OUT(Z7, Y7, X7, 28)
+	SUM16OUT(Z8, Y8, X8, 32)
+	SUM16OUT(Z9, Y9, X9, 36)
+	SUM16OUT(Z10, Y10, X10, 40)
+	SUM16OUT(Z11, Y11, X11, 44)
 	VZEROUPPER
 	RET

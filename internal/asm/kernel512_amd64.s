@@ -161,6 +161,28 @@
 	VPXORD Z10, Z10, Z10; \
 	VPXORD Z11, Z11, Z11
 
+// ZERO16, ZERO18, ZERO24: Z0 up to Z15, Z17 or Z23.
+#define ZERO16 \
+	ZERO12;               \
+	VPXORD Z12, Z12, Z12; \
+	VPXORD Z13, Z13, Z13; \
+	VPXORD Z14, Z14, Z14; \
+	VPXORD Z15, Z15, Z15
+
+#define ZERO18 \
+	ZERO16;               \
+	VPXORD Z16, Z16, Z16; \
+	VPXORD Z17, Z17, Z17
+
+#define ZERO24 \
+	ZERO18;               \
+	VPXORD Z18, Z18, Z18; \
+	VPXORD Z19, Z19, Z19; \
+	VPXORD Z20, Z20, Z20; \
+	VPXORD Z21, Z21, Z21; \
+	VPXORD Z22, Z22, Z22; \
+	VPXORD Z23, Z23, Z23
+
 // ZSTORE_BETA(R, OFF): c[OFF bytes on] = alpha*R + beta*c, as the AVX2
 // STORE_BETA: T0 = beta*c; T0 = R*alpha + T0 (fused).
 #define ZSTORE_BETA(R, OFF) \
@@ -239,6 +261,28 @@ ZLABEL:                             \
 	EPIROW2(Z4, Z10, ZSTORE_ZERO);  \
 	EPIROW2(Z5, Z11, ZSTORE_ZERO);  \
 	VZEROUPPER;                     \
+	RET
+
+// EPI6X3: the same for three panels, accumulators Z0–Z17 (row i: Z(3i) …
+// Z(3i+2)).
+#define EPI6X3(ZLABEL) \
+	EPI_BEGIN(ZLABEL);                    \
+	EPIROW3(Z0, Z1, Z2, ZSTORE_BETA);     \
+	EPIROW3(Z3, Z4, Z5, ZSTORE_BETA);     \
+	EPIROW3(Z6, Z7, Z8, ZSTORE_BETA);     \
+	EPIROW3(Z9, Z10, Z11, ZSTORE_BETA);   \
+	EPIROW3(Z12, Z13, Z14, ZSTORE_BETA);  \
+	EPIROW3(Z15, Z16, Z17, ZSTORE_BETA);  \
+	VZEROUPPER;                           \
+	RET;                                  \
+ZLABEL:                                   \
+	EPIROW3(Z0, Z1, Z2, ZSTORE_ZERO);     \
+	EPIROW3(Z3, Z4, Z5, ZSTORE_ZERO);     \
+	EPIROW3(Z6, Z7, Z8, ZSTORE_ZERO);     \
+	EPIROW3(Z9, Z10, Z11, ZSTORE_ZERO);   \
+	EPIROW3(Z12, Z13, Z14, ZSTORE_ZERO);  \
+	EPIROW3(Z15, Z16, Z17, ZSTORE_ZERO);  \
+	VZEROUPPER;                           \
 	RET
 
 // ===========================================================================
@@ -545,19 +589,7 @@ r6_quad:
 	MOVQ kc+0(FP), KC
 	MOVQ RA0, APTR
 	MOVQ ROFF0, ROFF
-	ZERO12
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
+	ZERO24
 
 r6_quad_k:
 	MOVQ    (ROFF), TMP // off[p]
@@ -706,11 +738,7 @@ r2_quad:
 	MOVQ   kc+0(FP), KC
 	MOVQ   RA0, APTR
 	MOVQ   ROFF0, ROFF
-	ZERO12
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
+	ZERO16
 
 r2_quad_k2:
 	CMPQ    KC, $2
@@ -888,13 +916,7 @@ TEXT ·sgemm6x48AVX512(SB), NOSPLIT, $0-48
 	SHLQ   $2, LDC
 	MOVQ   KC, B2
 	SHLQ   $6, B2 // bytes from one panel to the next
-	ZERO12
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
+	ZERO18
 	LEAQ   (BPTR)(B2*2), TMP // third panel
 
 z3_loop:
@@ -911,25 +933,7 @@ z3_loop:
 	JMP     z3_loop
 
 z3_epi:
-	EPI_BEGIN(z3_beta_zero)
-	EPIROW3(Z0, Z1, Z2, ZSTORE_BETA)
-	EPIROW3(Z3, Z4, Z5, ZSTORE_BETA)
-	EPIROW3(Z6, Z7, Z8, ZSTORE_BETA)
-	EPIROW3(Z9, Z10, Z11, ZSTORE_BETA)
-	EPIROW3(Z12, Z13, Z14, ZSTORE_BETA)
-	EPIROW3(Z15, Z16, Z17, ZSTORE_BETA)
-	VZEROUPPER
-	RET
-
-z3_beta_zero:
-	EPIROW3(Z0, Z1, Z2, ZSTORE_ZERO)
-	EPIROW3(Z3, Z4, Z5, ZSTORE_ZERO)
-	EPIROW3(Z6, Z7, Z8, ZSTORE_ZERO)
-	EPIROW3(Z9, Z10, Z11, ZSTORE_ZERO)
-	EPIROW3(Z12, Z13, Z14, ZSTORE_ZERO)
-	EPIROW3(Z15, Z16, Z17, ZSTORE_ZERO)
-	VZEROUPPER
-	RET
+	EPI6X3(z3_beta_zero)
 
 // ===========================================================================
 // func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int, crop *int64)
@@ -1012,19 +1016,7 @@ r4_triple:
 	MOVQ   kc+0(FP), KC
 	MOVQ   RA0, APTR
 	MOVQ   ROFF0, ROFF
-	ZERO12
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
+	ZERO24
 
 r4_triple_k2:
 	CMPQ    KC, $2
@@ -1094,11 +1086,7 @@ r4_pair:
 	MOVQ   kc+0(FP), KC
 	MOVQ   RA0, APTR
 	MOVQ   ROFF0, ROFF
-	ZERO12
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
+	ZERO16
 
 r4_pair_k2:
 	CMPQ    KC, $2
@@ -1211,9 +1199,10 @@ r4_done:
 // the six rows of a k step are one vector (lanes 0–5, a masked load) times
 // the broadcast b1[p]. A C of 16·3 + 1 columns (a 7×7 map at batch 1: 49)
 // used to run the lone last column as a second pass over every A panel:
-// 14 % of PW4's time for 2 % of its multiply-adds (the pass re-read A
-// from L2 at one k step per cycle). Here the column costs one masked load,
-// one broadcast and one FMA per k step next to eighteen full-width FMAs.
+// 14 % of PW4's time for 2 % of its multiply-adds (pprof of go test
+// ./internal/gemm -bench SgemmPackedA/PW4_ -cpu 1). Here the column costs
+// one masked load, one broadcast and one FMA per k step next to eighteen
+// full-width FMAs.
 //
 // Registers: Z0–Z17 and Z24–Z26 as in sgemm6x48AVX512; Y18–Y21 the column's
 // partial sums, Y22 its A vector, Y23 the broadcast of b1[p]; K1 = lanes 0–5.
@@ -1254,13 +1243,7 @@ TEXT ·sgemm6x49AVX512(SB), NOSPLIT, $0-72
 	KMOVW  AX, K1
 	MOVQ   KC, B2
 	SHLQ   $6, B2 // bytes from one panel to the next
-	ZERO12
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
+	ZERO18
 	VPXORD Y18, Y18, Y18
 	VPXORD Y19, Y19, Y19
 	VPXORD Y20, Y20, Y20
@@ -1297,22 +1280,4 @@ z49_sum:
 	VADDPS  Y20, Y18, Y18
 	MOVQ    out+64(FP), AX
 	VMOVUPS Y18, K1, (AX)
-	EPI_BEGIN(z49_beta_zero)
-	EPIROW3(Z0, Z1, Z2, ZSTORE_BETA)
-	EPIROW3(Z3, Z4, Z5, ZSTORE_BETA)
-	EPIROW3(Z6, Z7, Z8, ZSTORE_BETA)
-	EPIROW3(Z9, Z10, Z11, ZSTORE_BETA)
-	EPIROW3(Z12, Z13, Z14, ZSTORE_BETA)
-	EPIROW3(Z15, Z16, Z17, ZSTORE_BETA)
-	VZEROUPPER
-	RET
-
-z49_beta_zero:
-	EPIROW3(Z0, Z1, Z2, ZSTORE_ZERO)
-	EPIROW3(Z3, Z4, Z5, ZSTORE_ZERO)
-	EPIROW3(Z6, Z7, Z8, ZSTORE_ZERO)
-	EPIROW3(Z9, Z10, Z11, ZSTORE_ZERO)
-	EPIROW3(Z12, Z13, Z14, ZSTORE_ZERO)
-	EPIROW3(Z15, Z16, Z17, ZSTORE_ZERO)
-	VZEROUPPER
-	RET
+	EPI6X3(z49_beta_zero)

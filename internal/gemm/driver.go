@@ -311,8 +311,11 @@ type colSteps struct {
 	n              int  // steps
 }
 
-func newColSteps(c0, c1 int) colSteps {
-	cs := colSteps{c0: c0, nFull: (c1 - c0) / NR, rem: (c1 - c0) % NR, wide: asm.UsingAVX512()}
+func newColSteps(c0, c1 int) colSteps { return colStepsOf(c0, c1, asm.UsingAVX512()) }
+
+// colStepsOf is newColSteps for the AVX-512 kernels (wide) or the AVX2 ones.
+func colStepsOf(c0, c1 int, wide bool) colSteps {
+	cs := colSteps{c0: c0, nFull: (c1 - c0) / NR, rem: (c1 - c0) % NR, wide: wide}
 	if !cs.wide {
 		cs.n = (c1 - c0 + NR - 1) / NR
 		return cs
@@ -347,8 +350,8 @@ func newColSteps(c0, c1 int) colSteps {
 // kernel set that runs, so that a caller choosing its loop by it computes
 // the same bits with either set.
 func WholeSteps(n int) bool {
-	nFull, rem := n/NR, n%NR
-	return nFull >= 2 && (rem == 0 || rem == 1 && nFull%2 == 1)
+	cs := colStepsOf(0, n, true)
+	return n > 0 && cs.last != 1 && (cs.rem == 0 || cs.fused)
 }
 
 // step returns the first column and the width of step i.

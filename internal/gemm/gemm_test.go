@@ -606,3 +606,26 @@ func TestWideBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeSteps: whole AVX-512 steps are pairs and triples of panels and a
+// triple with one more column; a lone panel, a partial one or a column
+// after pairs is not. The answer is the same with either kernel set.
+func TestWholeSteps(t *testing.T) {
+	for n, want := range map[int]bool{0: false, 1: false, 16: false, 17: false, 32: true, 33: false, 48: true,
+		49: true, 64: true, 97: false, 113: true, 196: false, 392: false, 784: true} {
+		for _, on := range []bool{false, true} {
+			prev := asm.SetUseAVX512(on)
+			got := WholeSteps(n)
+			asm.SetUseAVX512(prev)
+			if got != want {
+				t.Errorf("WholeSteps(%d) with AVX-512 %v = %v, want %v", n, on, got, want)
+			}
+		}
+	}
+	for n := range 2000 { // the rule as the loop nest's steps state it
+		nFull, rem := n/NR, n%NR
+		if want := nFull >= 2 && (rem == 0 || rem == 1 && nFull%2 == 1); WholeSteps(n) != want {
+			t.Errorf("WholeSteps(%d) = %v, want %v", n, !want, want)
+		}
+	}
+}

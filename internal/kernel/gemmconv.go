@@ -320,8 +320,8 @@ func PointwiseGEMV(g geom.Conv) bool { return g.H*g.W == 1 && g.G == 1 && g.N <=
 // kernel steps (HW = 36: two panels and a 4-wide tail). The forward pass
 // of a map whose HW columns are whole steps (gemm.WholeSteps; 7×7 with the
 // AVX-512 kernels: three panels and a column in one asm.Sgemm6x49 pass)
-// still runs per image: PW4 at batch 8 −7 % at one thread, −19 % at two
-// (benchstat, 6 rounds): no gathers, no 8-wide tail of 392 columns, and
+// still runs per image: PW4 at batch 8 −7 and −10 % at one thread, −19
+// and −14 % at two (two benchstat runs of 6 rounds): no gathers, no 8-wide tail of 392 columns, and
 // images, not GEMM tiles, split over the threads. The backward pass stays
 // batched (the weight gradient's depth is N·HW).
 const batchedMaxHW = 128
