@@ -40,6 +40,11 @@ const (
 	// AlgoIm2col is any convolution as im2col (per image, group and column
 	// chunk) + GEMM; backward dW = dY·colᵀ, dX = col2im(Wᵀ·dY).
 	AlgoIm2col Algorithm = "im2col-gemm"
+	// AlgoWinograd is a 3×3, stride-1, dilation-1 convolution whose forward
+	// pass is Winograd F(2×2, 3×3): input and output transforms around 16
+	// GEMMs with 2.25 times fewer multiply-adds than im2col; the backward
+	// pass is AlgoIm2col's.
+	AlgoWinograd Algorithm = "winograd-2x2-3x3"
 	// AlgoDepthwise3x3S1 is a direct 3×3 stride-1 depthwise convolution:
 	// an AVX2 row kernel (9 FMAs per 8 outputs) on the interior, scalar
 	// borders; dX is the same kernel with the filter rotated.
@@ -144,6 +149,10 @@ func choose(g any, threads int) (Algorithm, string) {
 			return AlgoGroupPointwise, fmt.Sprintf("grouped 1×1 (groups %d): GEMM per image and group (M=%d K=%d N=%d), threads over %s",
 				g.G, g.MG(), g.CG(), g.H*g.W, split)
 		}
+		if winograd(g) {
+			return AlgoWinograd, fmt.Sprintf("3×3 stride 1 (groups %d) on %d tiles of 2×2 outputs per group: Winograd F(2×2, 3×3), 16 GEMMs per band of tiles (M=%d K=%d), 2.25× fewer multiply-adds than im2col",
+				g.G, kernel.WinogradTiles(g), g.MG(), g.CG())
+		}
 		return AlgoIm2col, fmt.Sprintf("general %dx%d conv (groups %d): im2col + GEMM (M=%d K=%d N=%d per image and group)",
 			g.KH, g.KW, g.G, g.MG(), g.CG()*g.KH*g.KW, g.OH*g.OW)
 	case geom.Chan:
@@ -165,6 +174,21 @@ func choose(g any, threads int) (Algorithm, string) {
 	return AlgoReference, "no fast kernel for this operator"
 }
 
+// winograd reports whether the planner runs g as Winograd F(2×2, 3×3)
+// rather than im2col. Measured on the dev box (BenchmarkWinograd in
+// internal/kernel, one thread): Winograd is 1.4–1.7× faster with 64 to 256
+// channels per group on maps of 14×14 to 56×56 at batch 8 (S1: 276 against
+// 169 GFLOP/s im2col-equivalent), 1.1–1.2× with 32 (G1); it loses with 16
+// channels per group (its transforms cost per channel, its GEMMs have
+// K = C/G) and when few tiles share the transformed weights, which are 16/9
+// times the weights: 512 channels on 7×7 at batch 1 (16 tiles) runs at a
+// third of im2col's speed, 64 channels on 14×14 (49 tiles) at 70 %. Hence
+// at least 32 input and output channels per group and 196 tiles (a 28×28
+// map) per call.
+func winograd(g geom.Conv) bool {
+	return g.G < g.C && kernel.WinogradApplies(g) && g.CG() >= 32 && g.MG() >= 32 && kernel.WinogradTiles(g) >= 196
+}
+
 func pointwise(g geom.Conv) bool {
 	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PadT+g.PadB+g.PadL+g.PadR == 0
 }
@@ -181,6 +205,8 @@ func applies(a Algorithm, g any) bool {
 		switch a {
 		case AlgoIm2col:
 			return true
+		case AlgoWinograd:
+			return g.G < g.C && kernel.WinogradApplies(g)
 		case AlgoPointwise:
 			return pointwise(g) && g.G == 1
 		case AlgoGroupPointwise:
@@ -209,7 +235,7 @@ func applies(a Algorithm, g any) bool {
 // benchmarks.
 func algorithms(g any) []Algorithm {
 	var as []Algorithm
-	for _, a := range []Algorithm{AlgoReference, AlgoPointwise, AlgoGroupPointwise, AlgoIm2col,
+	for _, a := range []Algorithm{AlgoReference, AlgoPointwise, AlgoGroupPointwise, AlgoIm2col, AlgoWinograd,
 		AlgoDepthwise3x3S1, AlgoDepthwise3x3S2, AlgoDepthwiseDirect, AlgoChannelWise, AlgoCCL, AlgoShuffle} {
 		if applies(a, g) {
 			as = append(as, a)
@@ -357,6 +383,8 @@ func newImpl(a Algorithm, g any, threads int) planImpl {
 			return convImpl{kernel.NewPointwise(g, threads)}
 		case AlgoIm2col:
 			return convImpl{kernel.NewIm2col(g, threads)}
+		case AlgoWinograd:
+			return convImpl{kernel.NewWinograd(g, threads)}
 		case AlgoDepthwise3x3S1:
 			return convImpl{kernel.NewDepthwise(g, kernel.Depthwise3x3S1, threads)}
 		case AlgoDepthwise3x3S2:

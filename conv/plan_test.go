@@ -29,11 +29,15 @@ func TestChoose(t *testing.T) {
 		{Pointwise(256, 256), []int{8, 256, 28, 28}, AlgoPointwise},
 		{Pointwise(32, 64).WithBias(), []int{1, 32, 112, 112}, AlgoPointwise},
 		{Pointwise(240, 60).WithGroups(3), []int{1, 240, 28, 28}, AlgoGroupPointwise},
-		{Pointwise(64, 64).WithStride(2), []int{1, 64, 28, 28}, AlgoIm2col},                    // strided 1×1
-		{Pointwise(64, 64).WithPadding(Pad(1)), []int{1, 64, 28, 28}, AlgoIm2col},              // padded 1×1
-		{New2D(64, 64, 3).WithPadding(Pad(1)), []int{1, 64, 56, 56}, AlgoIm2col},               // S1
-		{New2D(3, 32, 3).WithStride(2).WithPadding(Pad(1)), []int{1, 3, 224, 224}, AlgoIm2col}, // S2
-		{New2D(128, 128, 3).WithGroups(4).WithPadding(Pad(1)), []int{1, 128, 28, 28}, AlgoIm2col},
+		{Pointwise(64, 64).WithStride(2), []int{1, 64, 28, 28}, AlgoIm2col},                         // strided 1×1
+		{Pointwise(64, 64).WithPadding(Pad(1)), []int{1, 64, 28, 28}, AlgoIm2col},                   // padded 1×1
+		{New2D(64, 64, 3).WithPadding(Pad(1)), []int{1, 64, 56, 56}, AlgoWinograd},                  // S1
+		{New2D(3, 32, 3).WithStride(2).WithPadding(Pad(1)), []int{1, 3, 224, 224}, AlgoIm2col},      // S2
+		{New2D(128, 128, 3).WithGroups(4).WithPadding(Pad(1)), []int{1, 128, 28, 28}, AlgoWinograd}, // G1
+		{New2D(64, 64, 3).WithGroups(4).WithPadding(Pad(1)), []int{8, 64, 28, 28}, AlgoIm2col},      // 16 channels per group
+		{New2D(512, 512, 3).WithPadding(Pad(1)), []int{1, 512, 7, 7}, AlgoIm2col},                   // 16 tiles
+		{New2D(64, 64, 3).WithPadding(Pad(1)).WithDilation(2), []int{1, 64, 28, 28}, AlgoIm2col},
+		{New2D(64, 64, 3), []int{4, 64, 29, 31}, AlgoWinograd}, // unpadded, odd output
 		{Depthwise(32, 3, 1), []int{1, 32, 112, 112}, AlgoDepthwise3x3S1},
 		{Depthwise(32, 3, 2), []int{1, 32, 112, 112}, AlgoDepthwise3x3S1}, // depth multiplier 2
 		{Depthwise(64, 3, 1).WithStride(2), []int{1, 64, 112, 112}, AlgoDepthwise3x3S2},

@@ -67,3 +67,41 @@ func BenchmarkChan(b *testing.B) {
 		benchBoth(b, c.name+"/bwd", 2*c.g.MACs(), func() { k.Backward(x, w, y, dx, dw) })
 	}
 }
+
+// BenchmarkWinograd compares the forward passes of Winograd F(2×2, 3×3)
+// and im2col on 3×3 stride-1 convolutions of a range of channel counts and
+// map sizes (one thread): the evidence for the planner's choice between
+// them (conv.choose).
+func BenchmarkWinograd(b *testing.B) {
+	if !asm.HasAVX2FMA {
+		b.Skip("no assembly")
+	}
+	for _, c := range []struct{ ch, groups, hw, n int }{
+		{8, 1, 56, 8}, {16, 1, 56, 8}, {32, 1, 28, 8}, {64, 1, 56, 1}, {64, 1, 56, 8}, {128, 1, 28, 8},
+		{256, 1, 14, 8}, {512, 1, 7, 8}, {512, 1, 7, 1}, {128, 4, 28, 1}, {128, 4, 28, 8}, {64, 4, 28, 8}, {32, 2, 28, 8},
+		{256, 1, 14, 1}, {128, 1, 28, 1}, {64, 1, 28, 1}, {256, 1, 7, 8}, {64, 1, 14, 1},
+	} {
+		g := geom.Conv{N: c.n, C: c.ch, H: c.hw, W: c.hw, M: c.ch, KH: 3, KW: 3, SH: 1, SW: 1,
+			PadT: 1, PadB: 1, PadL: 1, PadR: 1, DH: 1, DW: 1, G: c.groups, OH: c.hw, OW: c.hw}
+		x, w, y := make([]float32, g.InLen()), make([]float32, g.WeightLen()), make([]float32, g.OutLen())
+		for i := range x {
+			x[i] = float32(i%13) * 0.1
+		}
+		for i := range w {
+			w[i] = float32(i%7) * 0.1
+		}
+		for _, k := range []interface {
+			Forward(x, w, b, y []float32)
+			SetConstantWeights(bool)
+		}{NewIm2col(g, 1), NewWinograd(g, 1)} {
+			k.SetConstantWeights(true)
+			name := fmt.Sprintf("c=%d/g=%d/hw=%d/n=%d/%T", c.ch, c.groups, c.hw, c.n, k)
+			b.Run(name, func(b *testing.B) {
+				for b.Loop() {
+					k.Forward(x, w, nil, y)
+				}
+				b.ReportMetric(2*float64(g.MACs())*float64(b.N)/b.Elapsed().Seconds()*1e-9, "GFLOP/s")
+			})
+		}
+	}
+}

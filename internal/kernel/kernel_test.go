@@ -158,6 +158,13 @@ func convCases() []geom.Conv {
 		blockedDirect,
 		blockedDX,
 		croppedChunks,
+		// Winograd: odd output sizes (a last tile row with one output row,
+		// a last tile with one column), no padding, padding 2, groups, a
+		// tile row longer than 16 tiles (two vector groups).
+		mk(3, 8, 9, 11, 6, 3, 1, 1, 1, 1),
+		mk(2, 12, 8, 7, 9, 3, 1, 0, 1, 3),
+		mk(3, 33, 5, 6, 17, 3, 1, 2, 1, 1),
+		mk(1, 4, 6, 37, 6, 3, 1, 1, 1, 2),
 	}
 	// Depthwise: sizes around the 8/32-wide blocks of the row kernels.
 	for _, c := range []struct{ n, c, h, w, mult, k, s, p, d int }{
@@ -179,6 +186,11 @@ func convKernels(g geom.Conv, threads int) map[string]convKernel {
 	ks := map[string]convKernel{"im2col": NewIm2col(g, threads)}
 	if g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PadT+g.PadB+g.PadL+g.PadR == 0 {
 		ks["pointwise"] = NewPointwise(g, threads)
+	}
+	if WinogradApplies(g) && g.G < g.C {
+		ks["winograd"] = NewWinograd(g, threads)
+		// Bands of two tile rows: many bands, some spanning two images.
+		ks["winograd-bands"] = newWinograd(g, threads, 2*ceilDiv(g.OW, 2))
 	}
 	if g.G == g.C {
 		ks["depthwise-direct"] = NewDepthwise(g, DepthwiseDirect, threads)

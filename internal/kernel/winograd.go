@@ -1,0 +1,244 @@
+package kernel
+
+import (
+	"github.com/convkit/convkit/internal/asm"
+	"github.com/convkit/convkit/internal/gemm"
+	"github.com/convkit/convkit/internal/geom"
+)
+
+// Winograd is a 3×3, stride-1, dilation-1 convolution (any padding and
+// groups) whose forward pass is Winograd's minimal filtering algorithm
+// F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural
+// Networks", 2016): each 2×2 block of outputs (a tile) is
+//
+//	Y = Aᵀ·[Σ_c (G·g_c·Gᵀ) ⊙ (Bᵀ·d_c·B)]·A
+//
+// over the 4×4 input windows d_c, so the 36 multiply-adds per output
+// channel, input channel and tile of a direct 3×3 convolution become 16 —
+// 2.25 times fewer — carried out as 16 GEMMs (one per position ξ of the
+// 4×4 transformed tile) of the transformed weights U_ξ (M/G × C/G) by the
+// transformed inputs V_ξ (C/G × tiles). The transforms are additions only
+// (internal/asm: WinoIn, WinoOut, vectorised over 16 tiles with AVX-512);
+// the weight transform G·g·Gᵀ (halves and sums) is computed in float64 and
+// rounded once. The extra rounding of the transformed values makes the
+// result differ from a direct convolution by a few units in the last place
+// of the larger partial sums (the conformance tolerance covers it).
+//
+// Work items are bands of tile rows of one image and group, sized so that
+// a band's padded input rows, its V and its GEMM outputs M (16 × tiles ×
+// C/G and × M/G floats) stay in L2. The backward pass is the im2col
+// kernel's (the weight and input gradients are ordinary GEMMs there).
+type Winograd struct {
+	g        geom.Conv
+	team     *Team
+	bwd      *Im2col
+	cg, mg   int
+	tpr, tph int // tiles per output row, tile rows: ⌈OW/2⌉, ⌈OH/2⌉
+	rb       int // tile rows per band (the last band may have fewer)
+	bands    int // bands per group (of the N·tph tile rows of all images)
+	brows    int // rows per channel of the band buffer
+	wp       int // row length of the padded input band (asm.WinoInWidth)
+	pa       []*gemm.PackedA
+	u        []float32   // 16 · M/G · C/G transformed weights of one group
+	xbands   [][]float32 // per part: C/G channels × brows rows × wp
+	vs, ms   [][]float32 // per part: V (16 × C/G × rb·tpr), M (16 × M/G × rb·tpr)
+	lastRow  [][]float32 // per part: two output rows for an odd OH's last tile row
+
+	constW  bool
+	packedW *float32
+	packedN int
+
+	x, b, y []float32
+	fwdFn   func(part, lo, hi int)
+}
+
+// winoTiles is the number of tiles a band aims at: the GEMMs' N. Longer
+// bands amortise each GEMM's fixed costs (its B packing pipeline, the
+// C tiles' tails) although their V and M (16·64·4 B = 4 KiB per tile each
+// for S1) then overflow L2: S1 at batch 8, one thread, took 8.2, 7.5, 7.2,
+// 6.4–6.7 and 7.3–7.4 ms with bands of 112, 196, 308, 392 and 784 tiles
+// (BenchmarkAnchors, 2 runs each); G1 2.4–2.5 ms with 196 or 392 against
+// 2.8–3.5 with 98 or 112.
+const winoTiles = 400
+
+// WinogradTiles is the number of 2×2 output tiles per group of g: the
+// columns of the transformed input.
+func WinogradTiles(g geom.Conv) int { return g.N * ceilDiv(g.OH, 2) * ceilDiv(g.OW, 2) }
+
+// WinogradApplies reports whether g can run as Winograd F(2×2, 3×3): a
+// 3×3 kernel, stride 1 and dilation 1.
+func WinogradApplies(g geom.Conv) bool {
+	return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1
+}
+
+// NewWinograd prepares g (WinogradApplies(g) must hold) for threads.
+func NewWinograd(g geom.Conv, threads int) *Winograd { return newWinograd(g, threads, winoTiles) }
+
+// newWinograd is NewWinograd with bands of about tiles tiles.
+func newWinograd(g geom.Conv, threads, tiles int) *Winograd {
+	if !WinogradApplies(g) {
+		panic("kernel: NewWinograd: not a 3×3 stride-1 dilation-1 convolution")
+	}
+	k := &Winograd{g: g, team: NewTeam(threadsFor(threads, g.MACs())), bwd: NewIm2col(g, threads),
+		cg: g.CG(), mg: g.MG(), tpr: ceilDiv(g.OW, 2), tph: ceilDiv(g.OH, 2)}
+	rows := g.N * k.tph
+	k.rb = clamp((tiles+k.tpr/2)/k.tpr, 1, rows)
+	k.bands = ceilDiv(rows, k.rb)
+	k.rb = ceilDiv(rows, k.bands)
+	k.wp = asm.WinoInWidth(k.tpr)
+	// A band spans at most ⌈rb/tph⌉ + 1 images, each segment with two
+	// more padded rows than twice its tile rows.
+	k.brows = 2*k.rb + 2*(ceilDiv(k.rb, k.tph)+1)
+	k.pa = make([]*gemm.PackedA, 16*g.G)
+	for i := range k.pa {
+		k.pa[i] = new(gemm.PackedA)
+	}
+	k.u = make([]float32, 16*k.mg*k.cg)
+	tiles = k.rb * k.tpr
+	for range k.team.Parts(k.items()) {
+		k.xbands = append(k.xbands, make([]float32, k.cg*k.brows*k.wp))
+		k.vs = append(k.vs, make([]float32, 16*k.cg*tiles))
+		k.ms = append(k.ms, make([]float32, 16*k.mg*tiles))
+		k.lastRow = append(k.lastRow, make([]float32, 2*g.OW))
+	}
+	k.fwdFn = k.forwardItem
+	return k
+}
+
+// SetConstantWeights is as for the GEMM kernels (gemmConv): with on, the
+// forward transforms and packs the weights on the first call and again
+// only when given a different weight slice.
+func (k *Winograd) SetConstantWeights(on bool) {
+	k.constW, k.packedW, k.packedN = on, nil, 0
+	k.bwd.SetConstantWeights(on)
+}
+
+func (k *Winograd) items() int { return k.g.G * k.bands }
+
+// Forward computes y = conv(x, w) + b (b may be nil).
+func (k *Winograd) Forward(x, w, b, y []float32) {
+	if !k.constW || len(w) == 0 || k.packedW != &w[0] || k.packedN != len(w) {
+		k.packWeights(w)
+		if k.constW && len(w) > 0 {
+			k.packedW, k.packedN = &w[0], len(w)
+		}
+	}
+	k.x, k.b, k.y = x, b, y
+	k.team.ForDynamic(k.items(), k.fwdFn)
+	k.x, k.b, k.y = nil, nil, nil
+}
+
+// packWeights transforms each group's filters, U_ξ[o][c] = (G·g·Gᵀ)[i][j]
+// with ξ = 4i+j and
+//
+//	G = |  1    0    0  |
+//	    | 1/2  1/2  1/2 |
+//	    | 1/2 −1/2  1/2 |
+//	    |  0    0    1  |
+//
+// and packs the 16 matrices for the GEMM.
+func (k *Winograd) packWeights(w []float32) {
+	mg, cg := k.mg, k.cg
+	for gi := range k.g.G {
+		for o := range mg {
+			for c := range cg {
+				f := w[((gi*mg+o)*cg+c)*9:]
+				var t [4][3]float64 // G·g
+				for b := range 3 {
+					g0, g1, g2 := float64(f[b]), float64(f[3+b]), float64(f[6+b])
+					t[0][b], t[1][b], t[2][b], t[3][b] = g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2
+				}
+				for i := range 4 {
+					g0, g1, g2 := t[i][0], t[i][1], t[i][2]
+					u := [4]float64{g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2}
+					for j := range 4 {
+						k.u[(4*i+j)*mg*cg+o*cg+c] = float32(u[j])
+					}
+				}
+			}
+		}
+		for xi := range 16 {
+			k.pa[gi*16+xi].Pack(false, mg, cg, k.u[xi*mg*cg:], cg)
+		}
+	}
+}
+
+// forwardItem computes band it: group gi, tile rows [r0, r1) of the
+// sequence of all images' tile rows (a band may span images; each image's
+// part of it is a segment with its own padded rows in the band buffer).
+func (k *Winograd) forwardItem(part, it, _ int) {
+	g := k.g
+	gi, band := it/k.bands, it%k.bands
+	r0 := band * k.rb
+	r1 := min(r0+k.rb, g.N*k.tph)
+	tiles := (r1 - r0) * k.tpr
+	xb, v, m := k.xbands[part], k.vs[part], k.ms[part]
+
+	// Each segment's input rows 2·tr0 − PadT … + 2nr+1, zero padded, then
+	// Bᵀ·d·B into V (tile columns from the segment's first tile on).
+	hw, need := g.H*g.W, 2*k.tpr+2
+	lo := min(g.PadL, need)
+	cn := clamp(need-g.PadL, 0, g.W)
+	for c := range k.cg {
+		xbc := xb[c*k.brows*k.wp:]
+		so := 0 // first buffer row of the segment
+		for r := r0; r < r1; {
+			n, tr0 := r/k.tph, r%k.tph
+			nr := min(r1-r, k.tph-tr0)
+			xc := k.x[(n*g.C+gi*k.cg+c)*hw:][:hw]
+			for i := range 2*nr + 2 {
+				row := xbc[(so+i)*k.wp:][:need]
+				iy := 2*tr0 - g.PadT + i
+				if iy < 0 || iy >= g.H {
+					clear(row)
+					continue
+				}
+				clear(row[:lo])
+				copy(row[lo:lo+cn], xc[iy*g.W:])
+				clear(row[lo+cn:])
+			}
+			asm.WinoIn(xbc[so*k.wp:], k.wp, nr, k.tpr, v[c*tiles+(r-r0)*k.tpr:], k.cg*tiles)
+			so += 2*nr + 2
+			r += nr
+		}
+	}
+
+	// M_ξ = U_ξ · V_ξ.
+	for xi := range 16 {
+		gemm.SgemmPackedA(1, k.pa[gi*16+xi], false, tiles, 1, v[xi*k.cg*tiles:], tiles, 0, m[xi*k.mg*tiles:], tiles)
+	}
+
+	// Y = Aᵀ·M·A + bias per segment; an odd OH's last tile row has one
+	// output row (computed into lastRow).
+	ohw := g.OH * g.OW
+	last := k.lastRow[part]
+	for r := r0; r < r1; {
+		n, tr0 := r/k.tph, r%k.tph
+		nr := min(r1-r, k.tph-tr0)
+		full := nr
+		if 2*(tr0+nr) > g.OH {
+			full--
+		}
+		mo := (r - r0) * k.tpr
+		for o := range k.mg {
+			oc := gi*k.mg + o
+			var bias float32
+			if k.b != nil {
+				bias = k.b[oc]
+			}
+			yo := k.y[(n*g.M+oc)*ohw+2*tr0*g.OW : (n*g.M+oc+1)*ohw]
+			mt := m[o*tiles+mo:]
+			asm.WinoOut(mt, k.mg*tiles, full, k.tpr, yo, g.OW, g.OW, bias)
+			if full < nr {
+				asm.WinoOut(mt[full*k.tpr:], k.mg*tiles, 1, k.tpr, last, g.OW, g.OW, bias)
+				copy(yo[2*full*g.OW:], last[:g.OW])
+			}
+		}
+		r += nr
+	}
+}
+
+// Backward computes the gradients as the im2col kernel does.
+func (k *Winograd) Backward(x, w, dy, dx, dw, db []float32) {
+	k.bwd.Backward(x, w, dy, dx, dw, db)
+}
