@@ -84,6 +84,10 @@ func conformanceCases() []confCase {
 	add(New2D(3, 8, 3).WithStride(2).WithPadding(Pad(1)), 3, 3, 17, 19)
 	add(New2D(8, 8, 3).WithGroups(4).WithPadding(Pad(1)), 1, 8, 9, 9)
 	add(New2D(2, 3, 1).WithStride(2), 1, 2, 9, 7)
+	// Winograd's input gradient (64 or more outputs per group): odd sizes,
+	// pads 1 and 2 (dX padded by 1 and 0), groups.
+	add(New2D(5, 64, 3).WithPadding(Pad(1)).WithBias(), 2, 5, 9, 7)
+	add(New2D(6, 128, 3).WithPadding(Pad(2)).WithGroups(2), 1, 6, 7, 6)
 	for _, w := range []int{2, 7, 8, 9, 31, 33, 35, 41, 70} {
 		add(Depthwise(3, 3, 1).WithBias(), 1, 3, 5, w)
 		add(Depthwise(2, 3, 2).WithStride(2), 3, 2, 6, w)
@@ -447,7 +451,7 @@ func TestConformance(t *testing.T) {
 		}
 	}
 	t.Logf("%d cases; runs per algorithm: %v", len(cases), algosSeen)
-	for _, a := range []Algorithm{AlgoPointwise, AlgoGroupPointwise, AlgoIm2col, AlgoDepthwise3x3S1,
+	for _, a := range []Algorithm{AlgoPointwise, AlgoGroupPointwise, AlgoIm2col, AlgoWinograd, AlgoDepthwise3x3S1,
 		AlgoDepthwise3x3S2, AlgoDepthwiseDirect, AlgoChannelWise, AlgoCCL, AlgoShuffle} {
 		if algosSeen[string(a)] == 0 {
 			t.Errorf("no conformance case exercises %s", a)
@@ -472,7 +476,11 @@ func runConformance(t *testing.T, c confCase, f flavour, o *oracle) {
 		t.Fatalf("%s: Forward: %v", what, err)
 	}
 	checkY(t, what+" y")
-	checkClose(t, what+" y", y.Data, o.y, o.magY, o.termsY)
+	magY, magDX := o.magY, o.magDX
+	if a, _ := p.Algorithm(); a == AlgoWinograd {
+		magY, magDX = winoMags(t, c, o)
+	}
+	checkClose(t, what+" y", y.Data, o.y, magY, o.termsY)
 
 	// Backward into NaN-filled gradients: every element must be written.
 	dx, checkDX := guarded(c.in)
@@ -487,7 +495,7 @@ func runConformance(t *testing.T, c confCase, f flavour, o *oracle) {
 		t.Fatalf("%s: Backward: %v", what, err)
 	}
 	checkDX(t, what+" dx")
-	checkClose(t, what+" dx", dx.Data, o.dx, o.magDX, o.termsDX)
+	checkClose(t, what+" dx", dx.Data, o.dx, magDX, o.termsDX)
 	for i, g := range grads {
 		checks[i](t, what+" "+p.params[i].Name+" gradient")
 		checkClose(t, what+" "+p.params[i].Name+" gradient", g.Data, o.dps[i], o.magDPs[i], o.termsDP[i])
@@ -502,8 +510,80 @@ func runConformance(t *testing.T, c confCase, f flavour, o *oracle) {
 		if err := p.Backward(x, wrap(o.dy, o.outShape), dx, nil, ps...); err != nil {
 			t.Fatalf("%s: Backward(dx only): %v", what, err)
 		}
-		checkClose(t, what+" dx alone", dx.Data, o.dx, o.magDX, o.termsDX)
+		checkClose(t, what+" dx alone", dx.Data, o.dx, magDX, o.termsDX)
 	}
+}
+
+// winoMags returns the magnitudes that checkClose's tolerance scales for a
+// Winograd F(2×2, 3×3) plan: y and dX (a 3×3 convolution of dY with the
+// filters transposed and rotated) are Aᵀ·[Σ_c U_c ⊙ V_c]·A where each
+// entry of U = G·g·Gᵀ is at most ‖g‖₁ in magnitude, each entry of
+// V = Bᵀ·d·B at most 4‖d‖∞ over the tile's 4×4 window, and an output sums
+// 9 of the 16 products: |terms| ≤ 36·Σ_c ‖g_c‖₁·‖d_c‖∞ =: W. The roundings
+// — V's two additions, U's one, the C/G-term reduction, the output
+// transform's four additions and the bias — give an error below
+// (C/G + 8)·u·W, which tolerance(terms, mag) = (terms+2)·eps32·mag
+// (eps32 = 2u) covers with mag = max(direct mag, W·(C/G+8)/(terms+2)).
+func winoMags(t *testing.T, c confCase, o *oracle) (magY, magDX []float64) {
+	t.Helper()
+	gg, err := geometryOf(c.op, c.in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gg.(geom.Conv)
+	w := o.params[0]
+	magY = winoMag(g, o.x, w, o.magY, o.termsY)
+	wt := make([]float32, len(w)) // per group: [c][o] instead of [o][c], rotated
+	cg, mg := g.CG(), g.MG()
+	for gi := range g.G {
+		for oc := range mg {
+			for ic := range cg {
+				for i := range 9 {
+					wt[((gi*cg+ic)*mg+oc)*9+i] = w[((gi*mg+oc)*cg+ic)*9+8-i]
+				}
+			}
+		}
+	}
+	gt := geom.Conv{N: g.N, C: g.M, H: g.OH, W: g.OW, M: g.C, KH: 3, KW: 3, SH: 1, SW: 1,
+		PadT: 2 - g.PadT, PadB: 2 - g.PadB, PadL: 2 - g.PadL, PadR: 2 - g.PadR, DH: 1, DW: 1, G: g.G, OH: g.H, OW: g.W}
+	magDX = winoMag(gt, o.dy, wt, o.magDX, o.termsDX)
+	return magY, magDX
+}
+
+// winoMag is winoMags for one convolution g of x by w (3×3, stride 1).
+func winoMag(g geom.Conv, x, w []float32, mag []float64, terms int) []float64 {
+	out := make([]float64, len(mag))
+	cg, mg := g.CG(), g.MG()
+	scale := float64(cg+8) / float64(terms+2)
+	for n := range g.N {
+		for o := range g.M {
+			gi := o / mg
+			for oy := range g.OH {
+				for ox := range g.OW {
+					y0, x0 := oy/2*2-g.PadT, ox/2*2-g.PadL // the tile's window
+					var W float64
+					for ic := range cg {
+						c := gi*cg + ic
+						var g1, dmax float64
+						for _, v := range w[(o*cg+ic)*9:][:9] {
+							g1 += math.Abs(float64(v))
+						}
+						for a := range 4 {
+							for b := range 4 {
+								if iy, ix := y0+a, x0+b; iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
+									dmax = max(dmax, math.Abs(float64(x[((n*g.C+c)*g.H+iy)*g.W+ix])))
+								}
+							}
+						}
+						W += 36 * g1 * dmax
+					}
+					i := ((n*g.M+o)*g.OH+oy)*g.OW + ox
+					out[i] = max(mag[i], W*scale)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // class sorts a value for NaN/Inf propagation checks.
@@ -567,10 +647,12 @@ func TestConformanceNaNInf(t *testing.T) {
 				if err := p.Forward(y, wrap(xs, c.in), pts...); err != nil {
 					t.Fatal(err)
 				}
-				if f.opt.Algorithm == AlgoWinograd {
+				wino := f.opt.Algorithm == AlgoWinograd
+				if wino {
 					// Winograd's transforms subtract an infinite input from
 					// itself (Inf − Inf = NaN): ±Inf may come out as NaN,
-					// but only where the reference is not finite.
+					// but only where the reference is not finite (in y and
+					// in dX, a Winograd convolution of dY too).
 					compareClassInfNaN(t, what+" y", y.Data, wantY)
 				} else {
 					compareClass(t, what+" y", y.Data, wantY, true)
@@ -589,7 +671,11 @@ func TestConformanceNaNInf(t *testing.T) {
 				if err := p.Backward(wrap(o.x, c.in), wrap(dys, o.outShape), dx, grads, pts...); err != nil {
 					t.Fatal(err)
 				}
-				compareClass(t, what+" in dy: dx", dx.Data, wantDX, true)
+				if wino {
+					compareClassInfNaN(t, what+" in dy: dx", dx.Data, wantDX)
+				} else {
+					compareClass(t, what+" in dy: dx", dx.Data, wantDX, true)
+				}
 				for j, g := range grads {
 					compareClass(t, what+" in dy: "+p.params[j].Name+" gradient", g.Data, wantDPdy[j], false)
 				}

@@ -84,7 +84,8 @@ func winoInGeneric(p []float32, ldp, rows, n int, v []float32, vs int) {
 //	s0 = (m0 + m1) + m2, s1 = (m1 − m2) − m3              (rows, per column)
 //	y[a][0] = ((sa0 + sa1) + sa2) + bias, y[a][1] = ((sa1 − sa2) − sa3) + bias
 //
-// It panics unless the slices hold what the loop reads and writes.
+// The vector kernel reads m in whole groups of 16 tiles: it panics unless
+// m holds 15·ms + (rows−1)·n + 16·⌈n/16⌉ values and y what the loop writes.
 func WinoOut(m []float32, ms, rows, n int, y []float32, ldy, ow int, bias float32) {
 	if rows < 0 || n < 0 || ms < 0 || ldy < 0 {
 		panic("asm: WinoOut: negative size")
@@ -92,7 +93,8 @@ func WinoOut(m []float32, ms, rows, n int, y []float32, ldy, ow int, bias float3
 	if rows == 0 || n == 0 {
 		return
 	}
-	if ow != 2*n && ow != 2*n-1 || ldy < ow || ms < rows*n || len(m) < 15*ms+rows*n || len(y) < (2*rows-1)*ldy+ow {
+	groups := WinoTileGroup * ((n + WinoTileGroup - 1) / WinoTileGroup)
+	if ow != 2*n && ow != 2*n-1 || ldy < ow || ms < rows*n || len(m) < 15*ms+(rows-1)*n+groups || len(y) < (2*rows-1)*ldy+ow {
 		panic("asm: WinoOut: bad arguments")
 	}
 	if UsingAVX512() {

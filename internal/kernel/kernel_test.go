@@ -165,6 +165,9 @@ func convCases() []geom.Conv {
 		mk(2, 12, 8, 7, 9, 3, 1, 0, 1, 3),
 		mk(3, 33, 5, 6, 17, 3, 1, 2, 1, 1),
 		mk(1, 4, 6, 37, 6, 3, 1, 1, 1, 2),
+		// Winograd's input gradient (64 outputs per group), pads 1 and 2.
+		mk(2, 8, 9, 11, 64, 3, 1, 1, 1, 1),
+		mk(1, 6, 7, 6, 128, 3, 1, 2, 1, 2),
 	}
 	// Depthwise: sizes around the 8/32-wide blocks of the row kernels.
 	for _, c := range []struct{ n, c, h, w, mult, k, s, p, d int }{
@@ -190,7 +193,7 @@ func convKernels(g geom.Conv, threads int) map[string]convKernel {
 	if WinogradApplies(g) && g.G < g.C {
 		ks["winograd"] = NewWinograd(g, threads)
 		// Bands of two tile rows: many bands, some spanning two images.
-		ks["winograd-bands"] = newWinograd(g, threads, 2*ceilDiv(g.OW, 2))
+		ks["winograd-bands"] = newWinograd(g, threads, 2*ceilDiv(g.OW, 2), true)
 	}
 	if g.G == g.C {
 		ks["depthwise-direct"] = NewDepthwise(g, DepthwiseDirect, threads)

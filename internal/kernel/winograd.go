@@ -38,10 +38,13 @@ type Winograd struct {
 	bands    int // bands per group (of the N·tph tile rows of all images)
 	brows    int // rows per channel of the band buffer
 	wp       int // row length of the padded input band (asm.WinoInWidth)
+	tmax     int // tiles of a full band, rb·tpr: the row stride of V and M
 	pa       []*gemm.PackedA
+	vrows    asm.Rows    // the rows of one V_ξ (C/G rows tmax apart)
 	u        []float32   // 16 · M/G · C/G transformed weights of one group
 	xbands   [][]float32 // per part: C/G channels × brows rows × wp
-	vs, ms   [][]float32 // per part: V (16 × C/G × rb·tpr), M (16 × M/G × rb·tpr)
+	vs, ms   [][]float32 // per part: V (16 × C/G × tmax), M (16 × M/G × tmax), plus slack
+	scratch  [][]float32 // per part: the GEMMs' partial tiles (rowsGEMM)
 	lastRow  [][]float32 // per part: two output rows for an odd OH's last tile row
 
 	constW  bool
@@ -50,6 +53,9 @@ type Winograd struct {
 
 	x, b, y []float32
 	fwdFn   func(part, lo, hi int)
+
+	dx  *Winograd // the input gradient's convolution, or nil (im2col's)
+	wdx []float32 // its weights: w transposed per group and rotated
 }
 
 // winoTiles is the number of tiles a band aims at: the GEMMs' N. Longer
@@ -72,14 +78,15 @@ func WinogradApplies(g geom.Conv) bool {
 }
 
 // NewWinograd prepares g (WinogradApplies(g) must hold) for threads.
-func NewWinograd(g geom.Conv, threads int) *Winograd { return newWinograd(g, threads, winoTiles) }
+func NewWinograd(g geom.Conv, threads int) *Winograd { return newWinograd(g, threads, winoTiles, true) }
 
-// newWinograd is NewWinograd with bands of about tiles tiles.
-func newWinograd(g geom.Conv, threads, tiles int) *Winograd {
+// newWinograd is NewWinograd with bands of about tiles tiles, and a
+// Winograd input gradient when dxOK.
+func newWinograd(g geom.Conv, threads, tiles int, dxOK bool) *Winograd {
 	if !WinogradApplies(g) {
 		panic("kernel: NewWinograd: not a 3×3 stride-1 dilation-1 convolution")
 	}
-	k := &Winograd{g: g, team: NewTeam(threadsFor(threads, g.MACs())), bwd: NewIm2col(g, threads),
+	k := &Winograd{g: g, team: NewTeam(threadsFor(threads, g.MACs())),
 		cg: g.CG(), mg: g.MG(), tpr: ceilDiv(g.OW, 2), tph: ceilDiv(g.OH, 2)}
 	rows := g.N * k.tph
 	k.rb = clamp((tiles+k.tpr/2)/k.tpr, 1, rows)
@@ -94,14 +101,39 @@ func newWinograd(g geom.Conv, threads, tiles int) *Winograd {
 		k.pa[i] = new(gemm.PackedA)
 	}
 	k.u = make([]float32, 16*k.mg*k.cg)
-	tiles = k.rb * k.tpr
+	k.tmax = k.rb * k.tpr
+	off := make([]int, k.cg)
+	for c := range off {
+		off[c] = c * k.tmax
+	}
+	k.vrows = asm.NewRows(off)
+	// Slack: the GEMM's last partial tile reads B rows to a multiple of
+	// NR, WinoOut reads M in whole groups of asm.WinoTileGroup tiles.
 	for range k.team.Parts(k.items()) {
 		k.xbands = append(k.xbands, make([]float32, k.cg*k.brows*k.wp))
-		k.vs = append(k.vs, make([]float32, 16*k.cg*tiles))
-		k.ms = append(k.ms, make([]float32, 16*k.mg*tiles))
+		k.vs = append(k.vs, make([]float32, 16*k.cg*k.tmax+gemm.NR))
+		k.ms = append(k.ms, make([]float32, 16*k.mg*k.tmax+asm.WinoTileGroup))
+		k.scratch = append(k.scratch, make([]float32, gemm.MR*ceilDiv(k.tmax, gemm.NR)*gemm.NR))
 		k.lastRow = append(k.lastRow, make([]float32, 2*g.OW))
 	}
 	k.fwdFn = k.forwardItem
+	if !dxOK {
+		return k // the input gradient's kernel: forward only
+	}
+	k.bwd = NewIm2col(g, threads)
+	// The input gradient by Winograd needs 2 − pad ≥ 0, and pays off with
+	// 64 or more output channels per group (its reduction): S1's fwd+bwd
+	// at batch 8 went from 18.1 to 15.6 ms on 2 threads (31.8 to 24.8 on
+	// one); G1's (32 per group) from 4.60 to 4.73–4.99 (2 runs), as im2col
+	// computes dX and dW of an image in one pass over dY and x and the
+	// separate passes lose that.
+	if max(g.PadT, g.PadB, g.PadL, g.PadR) <= 2 && k.mg >= 64 {
+		gt := geom.Conv{N: g.N, C: g.M, H: g.OH, W: g.OW, M: g.C, KH: 3, KW: 3, SH: 1, SW: 1,
+			PadT: 2 - g.PadT, PadB: 2 - g.PadB, PadL: 2 - g.PadL, PadR: 2 - g.PadR, DH: 1, DW: 1,
+			G: g.G, OH: g.H, OW: g.W}
+		k.dx = newWinograd(gt, threads, tiles, false)
+		k.wdx = make([]float32, g.WeightLen())
+	}
 	return k
 }
 
@@ -110,7 +142,6 @@ func newWinograd(g geom.Conv, threads, tiles int) *Winograd {
 // only when given a different weight slice.
 func (k *Winograd) SetConstantWeights(on bool) {
 	k.constW, k.packedW, k.packedN = on, nil, 0
-	k.bwd.SetConstantWeights(on)
 }
 
 func (k *Winograd) items() int { return k.g.G * k.bands }
@@ -158,7 +189,7 @@ func (k *Winograd) packWeights(w []float32) {
 			}
 		}
 		for xi := range 16 {
-			k.pa[gi*16+xi].Pack(false, mg, cg, k.u[xi*mg*cg:], cg)
+			k.pa[gi*16+xi].PackOneBlock(1, false, mg, cg, k.u[xi*mg*cg:], cg)
 		}
 	}
 }
@@ -175,7 +206,10 @@ func (k *Winograd) forwardItem(part, it, _ int) {
 	xb, v, m := k.xbands[part], k.vs[part], k.ms[part]
 
 	// Each segment's input rows 2·tr0 − PadT … + 2nr+1, zero padded, then
-	// Bᵀ·d·B into V (tile columns from the segment's first tile on).
+	// Bᵀ·d·B into V (tile columns from the segment's first tile on). Every
+	// buffer row has its image columns at [lo, lo+cn) and zeros around
+	// them, whichever band and segment last used it: rows in the image
+	// rewrite only those columns, rows outside it are cleared whole.
 	hw, need := g.H*g.W, 2*k.tpr+2
 	lo := min(g.PadL, need)
 	cn := clamp(need-g.PadL, 0, g.W)
@@ -193,19 +227,18 @@ func (k *Winograd) forwardItem(part, it, _ int) {
 					clear(row)
 					continue
 				}
-				clear(row[:lo])
 				copy(row[lo:lo+cn], xc[iy*g.W:])
-				clear(row[lo+cn:])
 			}
-			asm.WinoIn(xbc[so*k.wp:], k.wp, nr, k.tpr, v[c*tiles+(r-r0)*k.tpr:], k.cg*tiles)
+			asm.WinoIn(xbc[so*k.wp:], k.wp, nr, k.tpr, v[c*k.tmax+(r-r0)*k.tpr:], k.cg*k.tmax)
 			so += 2*nr + 2
 			r += nr
 		}
 	}
 
-	// M_ξ = U_ξ · V_ξ.
+	// M_ξ = U_ξ · V_ξ, V read in place (no B packing; the whole
+	// reduction of C/G stays in registers).
 	for xi := range 16 {
-		gemm.SgemmPackedA(1, k.pa[gi*16+xi], false, tiles, 1, v[xi*k.cg*tiles:], tiles, 0, m[xi*k.mg*tiles:], tiles)
+		rowsGEMM(k.pa[gi*16+xi], v[xi*k.cg*k.tmax:], k.vrows, 0, m[xi*k.mg*k.tmax:], k.tmax, tiles, k.scratch[part])
 	}
 
 	// Y = Aᵀ·M·A + bias per segment; an odd OH's last tile row has one
@@ -227,10 +260,10 @@ func (k *Winograd) forwardItem(part, it, _ int) {
 				bias = k.b[oc]
 			}
 			yo := k.y[(n*g.M+oc)*ohw+2*tr0*g.OW : (n*g.M+oc+1)*ohw]
-			mt := m[o*tiles+mo:]
-			asm.WinoOut(mt, k.mg*tiles, full, k.tpr, yo, g.OW, g.OW, bias)
+			mt := m[o*k.tmax+mo:]
+			asm.WinoOut(mt, k.mg*k.tmax, full, k.tpr, yo, g.OW, g.OW, bias)
 			if full < nr {
-				asm.WinoOut(mt[full*k.tpr:], k.mg*tiles, 1, k.tpr, last, g.OW, g.OW, bias)
+				asm.WinoOut(mt[full*k.tpr:], k.mg*k.tmax, 1, k.tpr, last, g.OW, g.OW, bias)
 				copy(yo[2*full*g.OW:], last[:g.OW])
 			}
 		}
@@ -238,7 +271,29 @@ func (k *Winograd) forwardItem(part, it, _ int) {
 	}
 }
 
-// Backward computes the gradients as the im2col kernel does.
+// Backward computes the weight and bias gradients as the im2col kernel
+// does, and the input gradient — a 3×3 stride-1 convolution of dY with
+// the filters transposed and rotated by 180°, padded by 2 − pad — with a
+// second Winograd kernel when every pad is at most 2.
 func (k *Winograd) Backward(x, w, dy, dx, dw, db []float32) {
-	k.bwd.Backward(x, w, dy, dx, dw, db)
+	if dx == nil || k.dx == nil {
+		k.bwd.Backward(x, w, dy, dx, dw, db)
+		return
+	}
+	if dw != nil || db != nil {
+		k.bwd.Backward(x, w, dy, nil, dw, db)
+	}
+	g := k.g
+	for gi := range g.G {
+		for o := range k.mg {
+			for c := range k.cg {
+				src := w[((gi*k.mg+o)*k.cg+c)*9:][:9]
+				dst := k.wdx[((gi*k.cg+c)*k.mg+o)*9:][:9]
+				for i := range 9 {
+					dst[i] = src[8-i]
+				}
+			}
+		}
+	}
+	k.dx.Forward(dy, k.wdx, nil, dx)
 }
