@@ -67,6 +67,11 @@ type Winograd struct {
 // 2.8–3.5 with 98 or 112.
 const winoTiles = 400
 
+// winoBandFloats caps a band's V and M (16·(C/G + M/G) floats per tile)
+// at 8 MiB per part: S1's bands of 392 tiles take 0.8 Mi floats; with 256
+// channels per group bands shrink to 256 tiles instead of taking 25 MiB.
+const winoBandFloats = 2 << 20
+
 // WinogradTiles is the number of 2×2 output tiles per group of g: the
 // columns of the transformed input.
 func WinogradTiles(g geom.Conv) int { return g.N * ceilDiv(g.OH, 2) * ceilDiv(g.OW, 2) }
@@ -89,6 +94,7 @@ func newWinograd(g geom.Conv, threads, tiles int, dxOK bool) *Winograd {
 	k := &Winograd{g: g, team: NewTeam(threadsFor(threads, g.MACs())),
 		cg: g.CG(), mg: g.MG(), tpr: ceilDiv(g.OW, 2), tph: ceilDiv(g.OH, 2)}
 	rows := g.N * k.tph
+	tiles = min(tiles, max(asm.WinoTileGroup, winoBandFloats/(16*(k.cg+k.mg))))
 	k.rb = clamp((tiles+k.tpr/2)/k.tpr, 1, rows)
 	k.bands = ceilDiv(rows, k.rb)
 	k.rb = ceilDiv(rows, k.bands)
