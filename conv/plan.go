@@ -150,8 +150,12 @@ func choose(g any, threads int) (Algorithm, string) {
 				g.G, g.MG(), g.CG(), g.H*g.W, split)
 		}
 		if winograd(g) {
-			return AlgoWinograd, fmt.Sprintf("3×3 stride 1 (groups %d) on %d tiles of 2×2 outputs per group: Winograd F(2×2, 3×3), 16 GEMMs per band of tiles (M=%d K=%d), 2.25× fewer multiply-adds than im2col",
-				g.G, kernel.WinogradTiles(g), g.MG(), g.CG())
+			dx := "im2col"
+			if kernel.WinogradInputGradient(g) {
+				dx = "Winograd"
+			}
+			return AlgoWinograd, fmt.Sprintf("3×3 stride 1 (groups %d) on %d tiles of 2×2 outputs per group: Winograd F(2×2, 3×3), 16 GEMMs per band of tiles (M=%d K=%d), 2.25× fewer multiply-adds than im2col; backward: dX by %s, dW by im2col",
+				g.G, kernel.WinogradTiles(g), g.MG(), g.CG(), dx)
 		}
 		return AlgoIm2col, fmt.Sprintf("general %dx%d conv (groups %d): im2col + GEMM (M=%d K=%d N=%d per image and group)",
 			g.KH, g.KW, g.G, g.MG(), g.CG()*g.KH*g.KW, g.OH*g.OW)

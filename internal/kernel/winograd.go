@@ -76,6 +76,20 @@ const winoBandFloats = 2 << 20
 // columns of the transformed input.
 func WinogradTiles(g geom.Conv) int { return g.N * ceilDiv(g.OH, 2) * ceilDiv(g.OW, 2) }
 
+// WinogradInputGradient reports whether the Winograd kernel of g computes
+// the input gradient by Winograd too (else by im2col).
+//
+// The input gradient by Winograd needs 2 − pad ≥ 0, and pays off with
+// 64 or more output channels per group (its reduction): S1's fwd+bwd
+// at batch 8 went from 18.1 to 15.6 ms on 2 threads (31.8 to 24.8 on
+// one); G1's (32 per group) from 4.60 to 4.73–4.99 (2 runs; then
+// 4.51–4.63 against 4.60–4.73 in 4 alternating runs), as im2col
+// computes dX and dW of an image in one pass over dY and x and the
+// separate passes lose that.
+func WinogradInputGradient(g geom.Conv) bool {
+	return max(g.PadT, g.PadB, g.PadL, g.PadR) <= 2 && g.MG() >= 64
+}
+
 // WinogradApplies reports whether g can run as Winograd F(2×2, 3×3): a
 // 3×3 kernel, stride 1 and dilation 1.
 func WinogradApplies(g geom.Conv) bool {
@@ -127,13 +141,7 @@ func newWinograd(g geom.Conv, threads, tiles int, dxOK bool) *Winograd {
 		return k // the input gradient's kernel: forward only
 	}
 	k.bwd = NewIm2col(g, threads)
-	// The input gradient by Winograd needs 2 − pad ≥ 0, and pays off with
-	// 64 or more output channels per group (its reduction): S1's fwd+bwd
-	// at batch 8 went from 18.1 to 15.6 ms on 2 threads (31.8 to 24.8 on
-	// one); G1's (32 per group) from 4.60 to 4.73–4.99 (2 runs), as im2col
-	// computes dX and dW of an image in one pass over dY and x and the
-	// separate passes lose that.
-	if max(g.PadT, g.PadB, g.PadL, g.PadR) <= 2 && k.mg >= 64 {
+	if WinogradInputGradient(g) {
 		gt := geom.Conv{N: g.N, C: g.M, H: g.OH, W: g.OW, M: g.C, KH: 3, KW: 3, SH: 1, SW: 1,
 			PadT: 2 - g.PadT, PadB: 2 - g.PadB, PadL: 2 - g.PadL, PadR: 2 - g.PadR, DH: 1, DW: 1,
 			G: g.G, OH: g.H, OW: g.W}
