@@ -24,10 +24,12 @@ import (
 // result differ from a direct convolution by a few units in the last place
 // of the larger partial sums (the conformance tolerance covers it).
 //
-// Work items are bands of tile rows of one image and group, sized so that
-// a band's padded input rows, its V and its GEMM outputs M (16 × tiles ×
-// C/G and × M/G floats) stay in L2. The backward pass is the im2col
-// kernel's (the weight and input gradients are ordinary GEMMs there).
+// Work items are bands of whole tile rows of one group, taken from the
+// sequence of all images' tile rows (winoTiles tiles, so that a batch of
+// small maps still gives long GEMMs); the GEMMs read V in place through a
+// row table (rowsGEMM). The weight gradient is the im2col kernel's; the
+// input gradient too, or a second Winograd convolution of dY
+// (WinogradInputGradient).
 type Winograd struct {
 	g        geom.Conv
 	team     *Team
@@ -41,7 +43,7 @@ type Winograd struct {
 	tmax     int // tiles of a full band, rb·tpr: the row stride of V and M
 	pa       []*gemm.PackedA
 	vrows    asm.Rows    // the rows of one V_ξ (C/G rows tmax apart)
-	u        []float32   // 16 · M/G · C/G transformed weights of one group
+	u        []float32   // 16 · M/G · C/G transformed weights of one group (scratch of packWeights)
 	xbands   [][]float32 // per part: C/G channels × brows rows × wp
 	vs, ms   [][]float32 // per part: V (16 × C/G × tmax), M (16 × M/G × tmax), plus slack
 	scratch  [][]float32 // per part: the GEMMs' partial tiles (rowsGEMM)
@@ -59,12 +61,13 @@ type Winograd struct {
 }
 
 // winoTiles is the number of tiles a band aims at: the GEMMs' N. Longer
-// bands amortise each GEMM's fixed costs (its B packing pipeline, the
-// C tiles' tails) although their V and M (16·64·4 B = 4 KiB per tile each
-// for S1) then overflow L2: S1 at batch 8, one thread, took 8.2, 7.5, 7.2,
-// 6.4–6.7 and 7.3–7.4 ms with bands of 112, 196, 308, 392 and 784 tiles
-// (BenchmarkAnchors, 2 runs each); G1 2.4–2.5 ms with 196 or 392 against
-// 2.8–3.5 with 98 or 112.
+// bands amortise each GEMM's fixed costs (per-call setup, partial tiles)
+// although their V and M (16·64·4 B = 4 KiB per tile each for S1) then
+// overflow L2. With the GEMMs reading V in place, S1 at batch 8, one
+// thread, took 8.2–9.8, 7.2–7.4, 6.7–6.9, 6.3–6.5 and 7.1–8.0 ms with
+// bands of 56, 112, 196, 392 and 784 tiles, G1 2.9–3.2, 2.1–2.2, 2.1–2.2,
+// 2.2 and 2.2–2.6 (2 runs each; with packed GEMMs before, S1 8.2 ms at
+// 112 tiles against 6.4–6.7 at 392).
 const winoTiles = 400
 
 // winoBandFloats caps a band's V and M (16·(C/G + M/G) floats per tile)
