@@ -190,6 +190,38 @@ func Sgemm6x49(kc int, a, b, c []float32, ldc int, alpha, beta float32, b1 []flo
 	Sgemm6x1(kc, a, b1, ldb1, out)
 }
 
+// Sgemm6x36 is Sgemm6x32 (C columns 0–31 from b, no prefetch) and the
+// sums of the first four columns of the packed micro-panel b1 (b1[p*16+j],
+// j < 4) in one pass over the A panel: out[8j+i] is row i of column j,
+// the value Sgemm6x8(kc, a, b1, 16, t, 16, 1, 0) leaves in t[16i+j]
+// (even and odd k steps summed apart, then added), so alpha·out merged
+// into C is bit-identical to the 6×8 kernel's tile. It is the last column
+// step of a C 32·n + 2…4 columns wide (196: a 14×14 map at batch 1), whose
+// last columns otherwise take a second pass over every A panel. out[8j+6]
+// and out[8j+7] are scratch. It panics if kc < 0, ldc < 32,
+// len(a) < 6*kc, len(b) < 32*kc, len(c) < 5*ldc+32, len(b1) < 16*kc or
+// len(out) < 48.
+func Sgemm6x36(kc int, a, b, c []float32, ldc int, alpha, beta float32, b1, out []float32) {
+	if kc < 0 || ldc < 2*NR || len(a) < MR*kc || len(b) < 2*NR*kc || len(c) < (MR-1)*ldc+2*NR ||
+		len(b1) < NR*kc || len(out) < MR*8 {
+		panic("asm: Sgemm6x36: bad arguments")
+	}
+	if UsingAVX512() && kc > 0 {
+		sgemm6x36AVX512(kc, &a[0], &b[0], &c[0], ldc, alpha, beta, &b1[0], &out[0])
+		return
+	}
+	Sgemm6x32(kc, a, b, c, ldc, alpha, beta, nil, 0)
+	var t [MR * NR]float32
+	if kc > 0 {
+		Sgemm6x8(kc, a, b1, NR, t[:], NR, 1, 0)
+	}
+	for j := range 4 {
+		for i := range MR {
+			out[8*j+i] = t[NR*i+j]
+		}
+	}
+}
+
 // Sgemm6x1 is the one-column kernel of a packed A micro-panel:
 //
 //	s[i] = Σ_{p<kc} a[p*6+i] * b[p*ldb]      i < 6

@@ -27,8 +27,8 @@ func sameBits(t *testing.T, what string, got, want []float32) {
 // TestAVX512BitIdentical checks the promise of kernel512_amd64.s: every
 // AVX-512 GEMM kernel gives the bits of its AVX2 twin — Sgemm6x32 and
 // Sgemm2x32 those of two Sgemm6x16 / Sgemm2x16 calls, Sgemm6x49 those of
-// Sgemm6x48 and Sgemm6x1, the row-table
-// kernels those of the AVX2 row-table kernels for every tile count (pairs
+// Sgemm6x48 and Sgemm6x1, Sgemm6x36 those of Sgemm6x32 and Sgemm6x8, the
+// row-table kernels those of the AVX2 row-table kernels for every tile count (pairs
 // and a lone last tile) — including the beta paths, NaN in an unread C and
 // the guard values around the tile.
 func TestAVX512BitIdentical(t *testing.T) {
@@ -44,7 +44,8 @@ func TestAVX512BitIdentical(t *testing.T) {
 			const ldc = 53
 			a, b := randSlice(r, MR*kc+2), randSlice(r, 2*NR*kc)
 			b3 := randSlice(r, 3*NR*kc)
-			c0 := randSlice(r, (MR-1)*ldc+3*NR+9)
+			out36 := (MR-1)*ldc + 3*NR + 9 // Sgemm6x36's column sums (8 per column), guards past them
+			c0 := randSlice(r, out36+MR*8+3)
 			if beta == 0 {
 				for i := range c0 {
 					c0[i] = float32(math.NaN())
@@ -75,6 +76,16 @@ func TestAVX512BitIdentical(t *testing.T) {
 				{"6x49/ldb1=16", func(c []float32) { Sgemm6x49(kc, a, b3, c, ldc, alpha, beta, b1, NR, c[out:]) }, func(c []float32) {
 					Sgemm6x48(kc, a, b3, c, ldc, alpha, beta)
 					Sgemm6x1(kc, a, b1, NR, c[out:])
+				}},
+				{"6x36", func(c []float32) { Sgemm6x36(kc, a, b, c, ldc, alpha, beta, b1, c[out36:]) }, func(c []float32) {
+					Sgemm6x32(kc, a, b, c, ldc, alpha, beta, nil, 0)
+					var t [MR * NR]float32
+					Sgemm6x8(kc, a, b1, NR, t[:], NR, 1, 0)
+					for j := range 4 {
+						for i := range MR {
+							c[out36+8*j+i] = t[NR*i+j]
+						}
+					}
 				}},
 				{"2x32", func(c []float32) { Sgemm2x32(kc, a[2:], b, c, ldc, alpha, beta) }, func(c []float32) {
 					Sgemm2x16(kc, a[2:], b, c, ldc, alpha, beta)

@@ -68,6 +68,13 @@ func sgemm6x48AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 //go:noescape
 func sgemm6x49AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, b1 *float32, ldb1 int, out *float32)
 
+// sgemm6x36AVX512 is sgemm6x32AVX512 (no prefetch) plus sgemm6x8AVX2's sums
+// of the first four columns of the packed micro-panel b1, column j's six
+// rows into out[8j:8j+6], in one pass over the A panel.
+//
+//go:noescape
+func sgemm6x36AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, b1 *float32, out *float32)
+
 // sgemm4x16RowsAVX512 is two sgemm2x16RowsAVX2 calls (rows 0–1 and 2–3 of
 // the A panel at a) in one pass: c rows 0–3, bit-identical.
 //

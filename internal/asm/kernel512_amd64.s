@@ -1281,3 +1281,95 @@ z49_sum:
 	MOVQ    out+64(FP), AX
 	VMOVUPS Y18, K1, (AX)
 	EPI6X3(z49_beta_zero)
+
+// ===========================================================================
+// func sgemm6x36AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, b1 *float32, out *float32)
+//
+// sgemm6x32AVX512 (no prefetch) plus the first four columns of one more
+// packed B micro-panel b1 (b1[p*16+j], j < 4): their sums go to out, column
+// j's six rows at out[8j:8j+6], computed as sgemm6x8AVX2 computes them —
+// even k steps into one partial sum, odd ones into another, added at the
+// end — so the caller's alpha·s (+ beta·c) equals the 6×8 kernel's tile.
+// A C of 16·2·n + 2…4 columns (a 14×14 map at batch 1: 196 = 12·16 + 4)
+// used to run its last columns as a second pass over every A panel with
+// the 6×8 kernel: 11 % of PW3's time at batch 8 for 2 % of its
+// multiply-adds (pprof of go test ./conv -bench 'Anchors$/PW3/batch=8/threads=1').
+// Here a column costs one broadcast and one YMM FMA per k step next to the
+// twelve full-width ones (the six rows of A are one masked load per step).
+//
+// Registers: Z0–Z11, BV0/BV1, AV0/AV1 as in sgemm6x32AVX512; Y12–Y15 the
+// columns' even-step sums, Y16–Y19 the odd-step ones, Y20 the six A values
+// of a step, Y21 a broadcast b1 value; K1 = lanes 0–5.
+// ===========================================================================
+
+// COLS4(AOFF, BOFF, S0, S1, S2, S3): the four columns' FMAs of the k step
+// whose A values are at APTR+AOFF and b1 row at B1P+BOFF, into S0–S3.
+#define COLS4(AOFF, BOFF, S0, S1, S2, S3) \
+	VMOVUPS.Z    AOFF(APTR), K1, Y20;   \
+	VBROADCASTSS BOFF(B1P), Y21;        \
+	VFMADD231PS  Y21, Y20, S0;          \
+	VBROADCASTSS BOFF+4(B1P), Y21;      \
+	VFMADD231PS  Y21, Y20, S1;          \
+	VBROADCASTSS BOFF+8(B1P), Y21;      \
+	VFMADD231PS  Y21, Y20, S2;          \
+	VBROADCASTSS BOFF+12(B1P), Y21;     \
+	VFMADD231PS  Y21, Y20, S3
+
+TEXT ·sgemm6x36AVX512(SB), NOSPLIT, $0-64
+	MOVQ   kc+0(FP), KC
+	MOVQ   a+8(FP), APTR
+	MOVQ   b+16(FP), BPTR
+	MOVQ   c+24(FP), CPTR
+	MOVQ   ldc+32(FP), LDC
+	SHLQ   $2, LDC
+	MOVQ   b1+48(FP), B1P
+	MOVL   $0x3f, AX
+	KMOVW  AX, K1
+	MOVQ   KC, B2
+	SHLQ   $6, B2 // bytes from one panel to the next
+	ZERO12
+	VPXORD Y12, Y12, Y12
+	VPXORD Y13, Y13, Y13
+	VPXORD Y14, Y14, Y14
+	VPXORD Y15, Y15, Y15
+	VPXORD Y16, Y16, Y16
+	VPXORD Y17, Y17, Y17
+	VPXORD Y18, Y18, Y18
+	VPXORD Y19, Y19, Y19
+
+z36_loop2: // two k steps: p (even sums) and p+1 (odd sums)
+	CMPQ    KC, $2
+	JLT     z36_tail
+	VMOVUPS (BPTR), BV0
+	VMOVUPS (BPTR)(B2*1), BV1
+	FMA6X2(0)
+	COLS4(0, 0, Y12, Y13, Y14, Y15)
+	VMOVUPS 64(BPTR), BV0
+	VMOVUPS 64(BPTR)(B2*1), BV1
+	FMA6X2(24)
+	COLS4(24, 64, Y16, Y17, Y18, Y19)
+	ADDQ    $48, APTR
+	ADDQ    $128, BPTR
+	ADDQ    $128, B1P
+	SUBQ    $2, KC
+	JMP     z36_loop2
+
+z36_tail: // odd kc: one last step into the even sums
+	TESTQ   KC, KC
+	JEQ     z36_sum
+	VMOVUPS (BPTR), BV0
+	VMOVUPS (BPTR)(B2*1), BV1
+	FMA6X2(0)
+	COLS4(0, 0, Y12, Y13, Y14, Y15)
+
+z36_sum:
+	VADDPS  Y16, Y12, Y12
+	VADDPS  Y17, Y13, Y13
+	VADDPS  Y18, Y14, Y14
+	VADDPS  Y19, Y15, Y15
+	MOVQ    out+56(FP), AX
+	VMOVUPS Y12, K1, (AX)
+	VMOVUPS Y13, K1, 32(AX)
+	VMOVUPS Y14, K1, 64(AX)
+	VMOVUPS Y15, K1, 96(AX)
+	EPI6X2(z36_beta_zero)

@@ -177,6 +177,10 @@ func sgemm6x49AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, b1 
 	panic("asm: sgemm6x49AVX512 without assembly")
 }
 
+func sgemm6x36AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, b1 *float32, out *float32) {
+	panic("asm: sgemm6x36AVX512 without assembly")
+}
+
 func sgemm4x16RowsAVX512(kc int, a, b *float32, off *int, nb int, c *float32, ldc int, crop *int64) {
 	panic("asm: sgemm4x16RowsAVX512 without assembly")
 }

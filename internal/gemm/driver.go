@@ -301,13 +301,16 @@ func macroKernelSmallM(ws *workspace, pa *PackedA, ir0, ir1, c0, c1 int, bo bOpe
 // bit-identical to one call per panel. A lone last column after three
 // panels (n = 49: a 7×7 map at batch 1) joins their step (asm.Sgemm6x49):
 // run as a step of its own it re-read every A panel for one column, 14 %
-// of PW4's time at batch 1.
+// of PW4's time at batch 1. Likewise 2–4 last columns after an even
+// number of panels (n = 196: a 14×14 map) join the last pair
+// (asm.Sgemm6x36): as a 6×8 pass of their own they took 11 % of PW3's
+// time at batch 8.
 type colSteps struct {
 	c0, nFull, rem int
 	wide           bool
 	pairs          int  // two-panel steps, first (wide)
 	last           int  // panels of the step after them: 0, 1 or 3 (wide)
-	fused          bool // a last step of three panels and one column (rem = 1)
+	fused          bool // the rem columns join the last step: three panels and one column, or two and 2–4
 	n              int  // steps
 }
 
@@ -333,8 +336,10 @@ func colStepsOf(c0, c1 int, wide bool) colSteps {
 	if cs.last > 0 {
 		cs.n++
 	}
-	if cs.last == 3 && cs.rem == 1 {
-		cs.fused = true // the lone last column rides with the triple (asm.Sgemm6x49)
+	if cs.last == 3 && cs.rem == 1 || cs.last == 0 && cs.pairs > 0 && cs.rem >= 2 && cs.rem <= 4 {
+		// the lone last column rides with the triple (asm.Sgemm6x49), the
+		// last 2–4 with the last pair (asm.Sgemm6x36)
+		cs.fused = true
 		return cs
 	}
 	if cs.rem > 0 {
@@ -361,6 +366,9 @@ func (cs colSteps) step(i int) (col, w int) {
 		col = cs.c0 + i*NR
 		return col, min(NR, cs.c0+cs.nFull*NR+cs.rem-col)
 	case i < cs.pairs:
+		if i == cs.pairs-1 && cs.fused && cs.last == 0 {
+			return cs.c0 + 2*i*NR, 2*NR + cs.rem
+		}
 		return cs.c0 + 2*i*NR, 2 * NR
 	case i == cs.pairs && cs.fused:
 		return cs.c0 + 2*cs.pairs*NR, 3*NR + 1
@@ -400,24 +408,31 @@ func packPanel(dst []float32, bo bOperand, kcb, pc, col, nr int) {
 
 // tileGroup is tileColumn for C columns [col, col+w) of np = w/NR (2 or
 // 3) full adjacent packed B micro-panels (bp: each kcb·NR values after the
-// previous) and, when w = 3·NR + 1, a fourth micro-panel of one column:
-// six-row A panels by asm.Sgemm6x32, asm.Sgemm6x48 or asm.Sgemm6x49, pairs
+// previous) and, when w = 3·NR + 1 or 2·NR + 2…4, a last micro-panel of
+// w − np·NR columns: six-row A panels by asm.Sgemm6x32, asm.Sgemm6x48,
+// asm.Sgemm6x49 or asm.Sgemm6x36, pairs
 // of rows by asm.Sgemm2x32 (and asm.Sgemm2x16 for a third panel), other
 // edge panels through tileColumn per micro-panel. Bit-identical to
 // tileColumn on each micro-panel.
 func tileGroup(ws *workspace, m int, ablk, bp []float32, kcb, ir0, ir1, col, w int, alpha, beta float32, c []float32, ldc int, pf []float32, pfld int) {
-	np, extra := w/NR, w%NR == 1
+	np, extra := w/NR, w%NR
 	for ir := ir0; ir < ir1; ir++ {
 		ap := ablk[ir*kcb*MR : (ir+1)*kcb*MR]
 		row := ir * MR
 		mr := min(MR, m-row)
-		if extra && mr == MR {
+		switch {
+		case extra == 1 && mr == MR:
 			asm.Sgemm6x49(kcb, ap, bp, c[row*ldc+col:], ldc, alpha, beta, bp[np*kcb*NR:], NR, ws.tile[:MR])
 			mergeColumn(c[row*ldc+col+np*NR:], ldc, ws.tile[:mr], alpha, beta)
 			continue
-		}
-		if extra {
-			tileColumn(ws, m, ablk, bp[np*kcb*NR:], kcb, ir, ir+1, col+np*NR, 1, alpha, beta, c, ldc, nil, 0)
+		case extra > 0 && mr == MR:
+			asm.Sgemm6x36(kcb, ap, bp, c[row*ldc+col:], ldc, alpha, beta, bp[np*kcb*NR:], ws.tile[:MR*8])
+			for j := range extra {
+				mergeColumn(c[row*ldc+col+np*NR+j:], ldc, ws.tile[8*j:8*j+mr], alpha, beta)
+			}
+			continue
+		case extra > 0:
+			tileColumn(ws, m, ablk, bp[np*kcb*NR:], kcb, ir, ir+1, col+np*NR, extra, alpha, beta, c, ldc, nil, 0)
 		}
 		switch {
 		case mr == MR && np == 2:
