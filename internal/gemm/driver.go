@@ -354,9 +354,16 @@ func colStepsOf(c0, c1 int, wide bool) colSteps {
 // accumulator chains) or a partial one. The answer does not depend on the
 // kernel set that runs, so that a caller choosing its loop by it computes
 // the same bits with either set.
+//
+// A last pair with 2–4 more columns (asm.Sgemm6x36) does not count: its
+// step runs at about 0.84 of a pair's rate per column (36 columns in 8
+// cycles per k step against 32 in 6), so the small maps that end so (6×6:
+// 36 columns) keep the gathered forward of pointwise convolutions they
+// had before that step existed (per image against gathered not measured
+// for them).
 func WholeSteps(n int) bool {
 	cs := colStepsOf(0, n, true)
-	return n > 0 && cs.last != 1 && (cs.rem == 0 || cs.fused)
+	return n > 0 && cs.last != 1 && (cs.rem == 0 || cs.fused && cs.last == 3)
 }
 
 // step returns the first column and the width of step i.
