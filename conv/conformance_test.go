@@ -533,20 +533,9 @@ func winoMags(t *testing.T, c confCase, o *oracle) (magY, magDX []float64) {
 	g := gg.(geom.Conv)
 	w := o.params[0]
 	magY = winoMag(g, o.x, w, o.magY, o.termsY)
-	wt := make([]float32, len(w)) // per group: [c][o] instead of [o][c], rotated
-	cg, mg := g.CG(), g.MG()
-	for gi := range g.G {
-		for oc := range mg {
-			for ic := range cg {
-				for i := range 9 {
-					wt[((gi*cg+ic)*mg+oc)*9+i] = w[((gi*mg+oc)*cg+ic)*9+8-i]
-				}
-			}
-		}
-	}
-	gt := geom.Conv{N: g.N, C: g.M, H: g.OH, W: g.OW, M: g.C, KH: 3, KW: 3, SH: 1, SW: 1,
-		PadT: 2 - g.PadT, PadB: 2 - g.PadB, PadL: 2 - g.PadL, PadR: 2 - g.PadR, DH: 1, DW: 1, G: g.G, OH: g.H, OW: g.W}
-	magDX = winoMag(gt, o.dy, wt, o.magDX, o.termsDX)
+	wt := make([]float32, len(w))
+	kernel.InputGradientFilters3x3(g, w, wt)
+	magDX = winoMag(kernel.InputGradient3x3(g), o.dy, wt, o.magDX, o.termsDX)
 	return magY, magDX
 }
 

@@ -42,8 +42,11 @@ const (
 	AlgoIm2col Algorithm = "im2col-gemm"
 	// AlgoWinograd is a 3×3, stride-1, dilation-1 convolution whose forward
 	// pass is Winograd F(2×2, 3×3): input and output transforms around 16
-	// GEMMs with 2.25 times fewer multiply-adds than im2col; the backward
-	// pass is AlgoIm2col's.
+	// GEMMs with 2.25 times fewer multiply-adds than im2col. Backward: dW
+	// as AlgoIm2col; dX a second Winograd convolution (of dY with the
+	// filters transposed and rotated) when the pads are at most 2 and there
+	// are at least 64 output channels per group, else as AlgoIm2col
+	// (kernel.WinogradInputGradient).
 	AlgoWinograd Algorithm = "winograd-2x2-3x3"
 	// AlgoDepthwise3x3S1 is a direct 3×3 stride-1 depthwise convolution:
 	// an AVX2 row kernel (9 FMAs per 8 outputs) on the interior, scalar
@@ -190,7 +193,7 @@ func choose(g any, threads int) (Algorithm, string) {
 // at least 32 input and output channels per group and 196 tiles (a 28×28
 // map) per call.
 func winograd(g geom.Conv) bool {
-	return g.G < g.C && kernel.WinogradApplies(g) && g.CG() >= 32 && g.MG() >= 32 && kernel.WinogradTiles(g) >= 196
+	return applies(AlgoWinograd, g) && g.CG() >= 32 && g.MG() >= 32 && kernel.WinogradTiles(g) >= 196
 }
 
 func pointwise(g geom.Conv) bool {

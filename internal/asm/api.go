@@ -212,9 +212,7 @@ func Sgemm6x36(kc int, a, b, c []float32, ldc int, alpha, beta float32, b1, out 
 	}
 	Sgemm6x32(kc, a, b, c, ldc, alpha, beta, nil, 0)
 	var t [MR * NR]float32
-	if kc > 0 {
-		Sgemm6x8(kc, a, b1, NR, t[:], NR, 1, 0)
-	}
+	Sgemm6x8(kc, a, b1, NR, t[:], NR, 1, 0)
 	for j := range 4 {
 		for i := range MR {
 			out[8*j+i] = t[NR*i+j]

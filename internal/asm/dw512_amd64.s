@@ -25,7 +25,7 @@
 
 // ·laneMask16: the 16-bit lane masks (1 << c) − 1 for c = 0 … 16 (a K
 // mask enabling the first c of 16 lanes is KMOVW ·laneMask16+2c); shared
-// with chan512_amd64.s.
+// with chan512_amd64.s and wino512_amd64.s.
 DATA ·laneMask16+0(SB)/2, $0x0000
 DATA ·laneMask16+2(SB)/2, $0x0001
 DATA ·laneMask16+4(SB)/2, $0x0003

@@ -8,25 +8,7 @@
 // results are bit-identical. Partial last groups use K masks (lanes beyond
 // the row are computed from whatever the row holds there and not stored).
 
-// winoMask<>[k] = the low k bits set (k = 0..16), a K mask for k lanes.
-DATA winoMask<>+0(SB)/2, $0x0000
-DATA winoMask<>+2(SB)/2, $0x0001
-DATA winoMask<>+4(SB)/2, $0x0003
-DATA winoMask<>+6(SB)/2, $0x0007
-DATA winoMask<>+8(SB)/2, $0x000f
-DATA winoMask<>+10(SB)/2, $0x001f
-DATA winoMask<>+12(SB)/2, $0x003f
-DATA winoMask<>+14(SB)/2, $0x007f
-DATA winoMask<>+16(SB)/2, $0x00ff
-DATA winoMask<>+18(SB)/2, $0x01ff
-DATA winoMask<>+20(SB)/2, $0x03ff
-DATA winoMask<>+22(SB)/2, $0x07ff
-DATA winoMask<>+24(SB)/2, $0x0fff
-DATA winoMask<>+26(SB)/2, $0x1fff
-DATA winoMask<>+28(SB)/2, $0x3fff
-DATA winoMask<>+30(SB)/2, $0x7fff
-DATA winoMask<>+32(SB)/2, $0xffff
-GLOBL winoMask<>(SB), RODATA|NOPTR, $34
+// K masks for k lanes come from ·laneMask16 (dw512_amd64.s).
 
 // winoEven<> and winoOdd<> pick the even and odd lanes of a 32-lane pair
 // (VPERMI2PS indices): the columns 2t and 2t+1 of 16 tiles.
@@ -181,7 +163,7 @@ inGroup:
 	MOVQ $16, T1
 
 inMask:
-	LEAQ winoMask<>(SB), T2
+	LEAQ ·laneMask16(SB), T2
 	KMOVW (T2)(T1*2), K1
 
 	// Z(4q+a) = window row a at vector position q (lo, hi, lo2, hi2).
@@ -312,7 +294,7 @@ outRow:
 
 outGroup:
 	// K1: min(RC, 16) lanes; K2: min(max(RC − 16, 0), 16) lanes.
-	LEAQ winoMask<>(SB), T2
+	LEAQ ·laneMask16(SB), T2
 	MOVQ RC, T1
 	CMPQ T1, $16
 	JLE  outLo

@@ -356,8 +356,8 @@ func colStepsOf(c0, c1 int, wide bool) colSteps {
 // the same bits with either set.
 //
 // A last pair with 2–4 more columns (asm.Sgemm6x36) does not count: its
-// step runs at about 0.84 of a pair's rate per column (36 columns in 8
-// cycles per k step against 32 in 6), so the small maps that end so (6×6:
+// step runs at about 0.85 of a pair's rate per column (36 columns in 1.32×
+// a pair's time, pprof of PW3 at batch 8), so the small maps that end so (6×6:
 // 36 columns) keep the gathered forward of pointwise convolutions they
 // had before that step existed (per image against gathered not measured
 // for them).
@@ -428,11 +428,11 @@ func tileGroup(ws *workspace, m int, ablk, bp []float32, kcb, ir0, ir1, col, w i
 		row := ir * MR
 		mr := min(MR, m-row)
 		switch {
-		case extra == 1 && mr == MR:
+		case np == 3 && extra == 1 && mr == MR:
 			asm.Sgemm6x49(kcb, ap, bp, c[row*ldc+col:], ldc, alpha, beta, bp[np*kcb*NR:], NR, ws.tile[:MR])
 			mergeColumn(c[row*ldc+col+np*NR:], ldc, ws.tile[:mr], alpha, beta)
 			continue
-		case extra > 0 && mr == MR:
+		case np == 2 && extra > 0 && mr == MR:
 			asm.Sgemm6x36(kcb, ap, bp, c[row*ldc+col:], ldc, alpha, beta, bp[np*kcb*NR:], ws.tile[:MR*8])
 			for j := range extra {
 				mergeColumn(c[row*ldc+col+np*NR+j:], ldc, ws.tile[8*j:8*j+mr], alpha, beta)

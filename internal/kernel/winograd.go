@@ -93,6 +93,35 @@ func WinogradInputGradient(g geom.Conv) bool {
 	return max(g.PadT, g.PadB, g.PadL, g.PadR) <= 2 && g.MG() >= 64
 }
 
+// InputGradient3x3 returns the geometry of the input gradient of the 3×3,
+// stride-1, dilation-1 convolution g as a convolution of the same kind:
+// dX (N×C×H×W) is dY (N×M×OH×OW) convolved, per group, with the filters
+// of InputGradientFilters3x3 and padding 2 − pad on each side (which must
+// not be negative for Winograd: WinogradInputGradient).
+func InputGradient3x3(g geom.Conv) geom.Conv {
+	return geom.Conv{N: g.N, C: g.M, H: g.OH, W: g.OW, M: g.C, KH: 3, KW: 3, SH: 1, SW: 1,
+		PadT: 2 - g.PadT, PadB: 2 - g.PadB, PadL: 2 - g.PadL, PadR: 2 - g.PadR, DH: 1, DW: 1,
+		G: g.G, OH: g.H, OW: g.W}
+}
+
+// InputGradientFilters3x3 writes into dst (g.WeightLen() values) the
+// filters of InputGradient3x3(g): per group, w's filters with input and
+// output channels swapped ([c][o] instead of [o][c]) and rotated by 180°.
+func InputGradientFilters3x3(g geom.Conv, w, dst []float32) {
+	cg, mg := g.CG(), g.MG()
+	for gi := range g.G {
+		for o := range mg {
+			for c := range cg {
+				src := w[((gi*mg+o)*cg+c)*9:][:9]
+				d := dst[((gi*cg+c)*mg+o)*9:][:9]
+				for i := range 9 {
+					d[i] = src[8-i]
+				}
+			}
+		}
+	}
+}
+
 // WinogradApplies reports whether g can run as Winograd F(2×2, 3×3): a
 // 3×3 kernel, stride 1 and dilation 1.
 func WinogradApplies(g geom.Conv) bool {
@@ -145,10 +174,7 @@ func newWinograd(g geom.Conv, threads, tiles int, dxOK bool) *Winograd {
 	}
 	k.bwd = NewIm2col(g, threads)
 	if WinogradInputGradient(g) {
-		gt := geom.Conv{N: g.N, C: g.M, H: g.OH, W: g.OW, M: g.C, KH: 3, KW: 3, SH: 1, SW: 1,
-			PadT: 2 - g.PadT, PadB: 2 - g.PadB, PadL: 2 - g.PadL, PadR: 2 - g.PadR, DH: 1, DW: 1,
-			G: g.G, OH: g.H, OW: g.W}
-		k.dx = newWinograd(gt, threads, tiles, false)
+		k.dx = newWinograd(InputGradient3x3(g), threads, tiles, false)
 		k.wdx = make([]float32, g.WeightLen())
 	}
 	return k
@@ -191,14 +217,12 @@ func (k *Winograd) packWeights(w []float32) {
 		for o := range mg {
 			for c := range cg {
 				f := w[((gi*mg+o)*cg+c)*9:]
-				var t [4][3]float64 // G·g
+				var t [3][4]float64 // (G·g)ᵀ: column b of g times G
 				for b := range 3 {
-					g0, g1, g2 := float64(f[b]), float64(f[3+b]), float64(f[6+b])
-					t[0][b], t[1][b], t[2][b], t[3][b] = g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2
+					t[b] = winoG(float64(f[b]), float64(f[3+b]), float64(f[6+b]))
 				}
 				for i := range 4 {
-					g0, g1, g2 := t[i][0], t[i][1], t[i][2]
-					u := [4]float64{g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2}
+					u := winoG(t[0][i], t[1][i], t[2][i]) // row i of G·g, times G
 					for j := range 4 {
 						k.u[(4*i+j)*mg*cg+o*cg+c] = float32(u[j])
 					}
@@ -209,6 +233,11 @@ func (k *Winograd) packWeights(w []float32) {
 			k.pa[gi*16+xi].PackOneBlock(1, false, mg, cg, k.u[xi*mg*cg:], cg)
 		}
 	}
+}
+
+// winoG returns G·(g0, g1, g2): g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2.
+func winoG(g0, g1, g2 float64) [4]float64 {
+	return [4]float64{g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2}
 }
 
 // forwardItem computes band it: group gi, tile rows [r0, r1) of the
@@ -300,17 +329,6 @@ func (k *Winograd) Backward(x, w, dy, dx, dw, db []float32) {
 	if dw != nil || db != nil {
 		k.bwd.Backward(x, w, dy, nil, dw, db)
 	}
-	g := k.g
-	for gi := range g.G {
-		for o := range k.mg {
-			for c := range k.cg {
-				src := w[((gi*k.mg+o)*k.cg+c)*9:][:9]
-				dst := k.wdx[((gi*k.cg+c)*k.mg+o)*9:][:9]
-				for i := range 9 {
-					dst[i] = src[8-i]
-				}
-			}
-		}
-	}
+	InputGradientFilters3x3(k.g, w, k.wdx)
 	k.dx.Forward(dy, k.wdx, nil, dx)
 }
