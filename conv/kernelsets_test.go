@@ -16,7 +16,9 @@ import (
 // documents: the AVX-512 and AVX2 kernel sets give the same bits for
 // every algorithm, forward and backward, on the anchor operators (plus an
 // FC layer and stride-2 and small depthwise shapes) at batch 1 and 3 (and
-// 4 for the FC layer) with 1 and 2 threads — except the forward of a
+// 4 for the FC layer) with 1 and 2 threads (PW4 also with constant
+// weights: the channel-vectorised forward at batch 1 and 3 on one thread)
+// — except the forward of a
 // linear layer (pointwise GEMV mode), whose blocks of four images
 // (asm.Dot3x4) sum in 16 lanes instead of 8.
 func TestKernelSetsBitIdentical(t *testing.T) {
@@ -53,11 +55,20 @@ func TestKernelSetsBitIdentical(t *testing.T) {
 					gemv = kernel.PointwiseGEMV(gc)
 				}
 			}
-			for _, threads := range []int{1, 2} {
+			consts := []bool{false}
+			if a.name == "PW4" {
+				consts = append(consts, true) // the channel-vectorised pointwise forward
+			}
+			for _, tc := range [][2]int{{1, 0}, {2, 0}, {1, 1}, {2, 1}} {
+				threads := tc[0]
+				if tc[1] >= len(consts) {
+					continue
+				}
+				constW := consts[tc[1]]
 				run := func(use512 bool) (y, dx *tensor.Tensor, grads []*tensor.Tensor) {
 					prev, prev512 := asm.SetUseAsm(true), asm.SetUseAVX512(use512)
 					defer func() { asm.SetUseAsm(prev); asm.SetUseAVX512(prev512) }()
-					p, err := NewPlan(a.op, in, Options{Threads: threads})
+					p, err := NewPlan(a.op, in, Options{Threads: threads, ConstantWeights: constW})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -75,7 +86,7 @@ func TestKernelSetsBitIdentical(t *testing.T) {
 				}
 				y5, dx5, g5 := run(true)
 				y2, dx2, g2 := run(false)
-				what := fmt.Sprintf("%s batch %d threads %d", a.name, batch, threads)
+				what := fmt.Sprintf("%s batch %d threads %d constant weights %v", a.name, batch, threads, constW)
 				if !gemv {
 					sameBitsT(t, what+" y", y5.Data, y2.Data)
 				}

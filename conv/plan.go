@@ -298,6 +298,11 @@ func Explain(op Op, in []int, opt Options) (Algorithm, string, error) {
 		return a, why, nil
 	}
 	a, why := choose(g, opt.threads())
+	if gc, ok := g.(geom.Conv); ok && opt.ConstantWeights && (a == AlgoPointwise || a == AlgoGroupPointwise) &&
+		kernel.PointwiseChannelVectorised(gc, opt.threads()) {
+		why += fmt.Sprintf("; with constant weights the forward vectorises over output channels instead: tiles of 32 channels × 7 positions (%d positions fill no whole 16-wide vectors), X copied into tiles per image, the bias in the accumulators",
+			gc.H*gc.W)
+	}
 	return a, why, nil
 }
 

@@ -20,6 +20,7 @@ func init() { register(newExplainCmd) }
 type explainArgs struct {
 	layerArgs
 	threads int
+	constW  bool
 }
 
 func newExplainCmd() *cobra.Command {
@@ -34,11 +35,16 @@ A method made of several operators (depthwise-separable: depthwise then
 pointwise) gets one line per stage; so does an operator whose plan runs its
 stages one after the other (depthwise-separable-channel-wise).
 
-The choice depends on the operator, the input shape and the thread count
-(--threads, 0 = GOMAXPROCS); "convkit bench ops" times the result.`,
+The choice depends on the operator, the input shape, the thread count
+(--threads, 0 = GOMAXPROCS) and, for some forward passes, on whether the
+weights are constant (--constant-weights: inference, weights packed once,
+as "convkit bench ops" plans its forward passes); "convkit bench ops"
+times the result.`,
 		Example: `  # MobileNets' Table 3 layer
   convkit explain --in 512 --out 512 --kernel 3 --size 14
-  convkit explain --in 512 --out 512 --kernel 3 --size 14 --batch 8 --threads 2 --json`,
+  convkit explain --in 512 --out 512 --kernel 3 --size 14 --batch 8 --threads 2 --json
+  # MobileNet's last pointwise layer at inference
+  convkit explain --in 1024 --out 1024 --kernel 1 --size 7 --batch 8 --threads 1 --constant-weights`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.check(); err != nil {
@@ -56,6 +62,7 @@ The choice depends on the operator, the input shape and the thread count
 	}
 	addLayerFlags(c, &a.layerArgs)
 	c.Flags().IntVar(&a.threads, "threads", 0, "threads the plans may use; 0 means GOMAXPROCS")
+	c.Flags().BoolVar(&a.constW, "constant-weights", false, "plan for inference: the weights never change (packed once)")
 	return c
 }
 
@@ -86,7 +93,7 @@ func explainLayer(a explainArgs) []explainRow {
 		if r.err == nil {
 			in := a.input()
 			for _, op := range cr.ops {
-				st, err := planStages(op, in, conv.Options{Threads: a.threads})
+				st, err := planStages(op, in, conv.Options{Threads: a.threads, ConstantWeights: a.constW})
 				if err != nil {
 					r.err = errors.New(strings.ReplaceAll(err.Error(), "conv: ", ""))
 					r.stages = nil

@@ -158,3 +158,26 @@ func TestExplainFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainConstantWeights: --constant-weights plans for inference, which
+// changes the reason of a pointwise layer whose forward then vectorises over
+// output channels (1024 → 1024 on 7×7), and only with the flag.
+func TestExplainConstantWeights(t *testing.T) {
+	const cv = "vectorises over output channels"
+	flags := []string{"--in", "1024", "--out", "1024", "--kernel", "1", "--size", "7", "--batch", "8", "--threads", "1"}
+	for _, constW := range []bool{false, true} {
+		f := flags
+		if constW {
+			f = append(slices.Clone(flags), "--constant-weights")
+		}
+		ms := explainJSONOut(t, f...)
+		i := slices.IndexFunc(ms, func(m explainMethod) bool { return m.Method == "standard" })
+		if i < 0 || len(ms[i].Stages) != 1 {
+			t.Fatalf("constant weights %v: no single-stage standard method: %+v", constW, ms)
+		}
+		st := ms[i].Stages[0]
+		if st.Algorithm != "pointwise-gemm" || strings.Contains(st.Reason, cv) != constW {
+			t.Errorf("constant weights %v: %s: %s", constW, st.Algorithm, st.Reason)
+		}
+	}
+}

@@ -298,6 +298,16 @@ type Pointwise struct {
 	// input vector per output, straight from the unpacked weights.
 	gemv   bool
 	gemvFn func(part, lo, hi int)
+
+	// Channel-vectorised forward (PointwiseChannelVectorised, constant
+	// weights only; see pointwise_cv.go): the weights as 32-channel panels
+	// of Wᵀ, per part a buffer for one image's tiles of X, and whether the
+	// forward packs that forwardPacked vouches for are these (the team
+	// size, on which the mode depends, may change between calls).
+	cvW      []float32
+	cvX      [][]float32
+	cvFn     func(part, lo, hi int)
+	packedCV bool
 }
 
 // gemvMaxN is the largest batch of a 1×1 map that the forward pass runs as
@@ -337,6 +347,7 @@ func NewPointwise(g geom.Conv, threads int) *Pointwise {
 	if PointwiseGEMV(g) {
 		k.gemv, k.gemvFn = true, k.forwardGemv
 	}
+	k.cvFn = k.forwardCV
 	if g.N > 1 && g.H*g.W < batchedMaxHW {
 		k.batched, k.batchedFwd = true, !gemm.WholeSteps(g.H*g.W)
 		nhw := g.N * g.H * g.W
@@ -413,14 +424,20 @@ func (k *Pointwise) Forward(x, w, b, y []float32) {
 	switch {
 	case k.gemv:
 		k.team.For(k.g.M, k.gemvFn)
-	case k.batchedFwd:
-		if !k.forwardPacked(w) {
-			k.packForward(w)
+	case k.constW && PointwiseChannelVectorised(k.g, k.team.Threads()):
+		if !k.forwardPacked(w) || !k.packedCV {
+			k.packCV(w)
+			k.packedCV = true
 		}
-		k.forwardBatched()
+		k.team.For(k.items(), k.cvFn)
 	default:
-		if !k.forwardPacked(w) {
+		if !k.forwardPacked(w) || k.packedCV {
 			k.packForward(w)
+			k.packedCV = false
+		}
+		if k.batchedFwd {
+			k.forwardBatched()
+			break
 		}
 		k.runDynamic(k.items()*k.fwdChunks(), k.fwdFn)
 	}

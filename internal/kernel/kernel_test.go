@@ -168,7 +168,9 @@ func convCases() []geom.Conv {
 		// Winograd's input gradient (64 outputs per group), pads 1 and 2.
 		mk(2, 8, 9, 11, 64, 3, 1, 1, 1, 1),
 		mk(1, 6, 7, 6, 128, 3, 1, 2, 1, 2),
+		// The channel-vectorised pointwise forward (cvCases).
 	}
+	cs = append(cs, cvCases()...)
 	// Depthwise: sizes around the 8/32-wide blocks of the row kernels.
 	for _, c := range []struct{ n, c, h, w, mult, k, s, p, d int }{
 		{2, 3, 7, 9, 1, 3, 1, 1, 1}, {1, 2, 13, 37, 2, 3, 1, 1, 1}, {1, 3, 5, 70, 1, 3, 1, 0, 1},
@@ -189,6 +191,11 @@ func convKernels(g geom.Conv, threads int) map[string]convKernel {
 	ks := map[string]convKernel{"im2col": NewIm2col(g, threads)}
 	if g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PadT+g.PadB+g.PadL+g.PadR == 0 {
 		ks["pointwise"] = NewPointwise(g, threads)
+		if PointwiseChannelVectorised(g, threads) {
+			k := NewPointwise(g, threads)
+			k.SetConstantWeights(true)
+			ks["pointwise-cv"] = k
+		}
 	}
 	if WinogradApplies(g) && g.G < g.C {
 		ks["winograd"] = NewWinograd(g, threads)
@@ -246,6 +253,63 @@ func TestConvKernels(t *testing.T) {
 			}
 		}
 	})
+}
+
+// cvCases are pointwise geometries with a channel-vectorised forward
+// (PointwiseChannelVectorised) on one thread, some on three: 7×7 (seven
+// tiles: four prefetching the next weight panel, three not), 1×7 (one
+// tile), 3×7, two panels, groups.
+func cvCases() []geom.Conv {
+	mk := func(n, c, h, w, m, g int) geom.Conv {
+		return geom.Conv{N: n, C: c, H: h, W: w, M: m, KH: 1, KW: 1, SH: 1, SW: 1, DH: 1, DW: 1, G: g, OH: h, OW: w}
+	}
+	return []geom.Conv{
+		mk(1, 1024, 7, 7, 64, 1),
+		mk(3, 1024, 1, 7, 64, 1),
+		mk(2, 2048, 3, 7, 64, 2),
+		mk(3, 1031, 2, 7, 96, 1),
+	}
+}
+
+// TestCVCases keeps cvCases channel-vectorised, on three threads too, so
+// that TestConvKernels keeps testing the mode.
+func TestCVCases(t *testing.T) {
+	three := 0
+	for _, g := range cvCases() {
+		if !PointwiseChannelVectorised(g, 1) {
+			t.Errorf("%+v: not channel-vectorised on one thread", g)
+		}
+		if PointwiseChannelVectorised(g, 3) {
+			three++
+		}
+	}
+	if three == 0 {
+		t.Error("no case is channel-vectorised on three threads")
+	}
+}
+
+// TestPointwiseCVSwitch: a constant-weight pointwise kernel whose team size
+// moves it in and out of the channel-vectorised mode repacks its weights
+// for the mode it runs.
+func TestPointwiseCVSwitch(t *testing.T) {
+	g := cvCases()[0]
+	r := rand.New(rand.NewPCG(5, 6))
+	x, w, b := random(r, g.InLen()), random(r, g.WeightLen()), random(r, g.M)
+	want, mag := make([]float64, g.OutLen()), make([]float64, g.OutLen())
+	ref.ConvForward(g, f64(x), f64(w), f64(b), want)
+	ref.ConvForward(g, abs64(f64(x)), abs64(f64(w)), abs64(f64(b)), mag)
+	k := NewPointwise(g, 1)
+	k.SetConstantWeights(true)
+	y := make([]float32, g.OutLen())
+	for i, threads := range []int{1, 2, 1, 2} {
+		k.team.SetThreads(threads)
+		if cv := PointwiseChannelVectorised(g, threads); cv != (threads == 1) {
+			t.Fatalf("threads %d: channel-vectorised %v", threads, cv)
+		}
+		clear(y)
+		k.Forward(x, w, b, y)
+		compare(t, fmt.Sprint("call ", i, " threads ", threads), y, want, mag, g.C+1)
+	}
 }
 
 type chanKernel interface {
