@@ -16,7 +16,7 @@ import (
 // accumulators' starting value, so there is no bias pass over Y either.
 //
 // Per image and group, X (C/G × HW) is copied into tiles of 7 positions
-// (7 consecutive floats per input channel; the last tile zero padded),
+// (7 consecutive floats per input channel),
 // which each kernel call reads as a 7-wide A; the weights are packed as
 // 32-channel panels of Wᵀ (32 floats per input channel) — a transposition,
 // so the mode is used only with constant weights (SetConstantWeights), where
@@ -81,37 +81,32 @@ func (k *Pointwise) cvBuf(part int) []float32 {
 	for len(k.cvX) <= part {
 		k.cvX = append(k.cvX, nil)
 	}
-	n := ceilDiv(k.p, cvTile) * cvStride(k.kk)
+	n := k.p / cvTile * cvStride(k.kk)
 	if len(k.cvX[part]) != n {
 		k.cvX[part] = make([]float32, n)
 	}
 	return k.cvX[part]
 }
 
-// packTiles copies X[n, g] (kk × HW) into xp as tiles of 7 positions:
-// xp[t·s + p·7 + j] = X[p][7t + j] (s = cvStride(kk)), zero past HW. Rows
-// are copied 8 floats at a time as two [4]float32 (16-byte moves; a
-// 7- or 8-float array copy compiles to a memmove call): the eighth lands on the next row's first
-// float, written right after, or on the tile's float of slack.
+// packTiles copies X[n, g] (kk × HW, HW a multiple of 7) into xp as
+// tiles of 7 positions: xp[t·s + p·7 + j] = X[p][7t + j] (s =
+// cvStride(kk)). Rows are copied 8 floats at a time as two [4]float32
+// (16-byte moves; a 7- or 8-float array copy compiles to a memmove call):
+// the eighth lands on the next row's first float, written right after, or
+// on the tile's float of slack. The last tile of a row has no eighth float
+// to read and takes its last three one by one.
 func packTiles(xp, x []float32, kk, hw int) {
-	full, s := hw/cvTile, cvStride(kk)
+	tiles, s := hw/cvTile, cvStride(kk)
 	for p := range kk {
 		row := x[p*hw : (p+1)*hw]
-		t := 0
-		for ; t < full && (t+1)*cvTile < hw; t++ { // the eighth float exists in row
+		for t := range tiles - 1 {
 			*(*[4]float32)(xp[t*s+p*cvTile:]) = *(*[4]float32)(row[t*cvTile:])
 			*(*[4]float32)(xp[t*s+p*cvTile+4:]) = *(*[4]float32)(row[t*cvTile+4:])
 		}
-		for ; t < full; t++ {
-			d, r := xp[t*s+p*cvTile:t*s+(p+1)*cvTile], row[t*cvTile:t*cvTile+cvTile]
-			*(*[4]float32)(d) = *(*[4]float32)(r)
-			d[4], d[5], d[6] = r[4], r[5], r[6]
-		}
-		if r := hw - full*cvTile; r > 0 {
-			d := xp[full*s+p*cvTile : full*s+(p+1)*cvTile]
-			copy(d, row[full*cvTile:])
-			clear(d[r:])
-		}
+		t := tiles - 1
+		d, r := xp[t*s+p*cvTile:t*s+(p+1)*cvTile], row[t*cvTile:t*cvTile+cvTile]
+		*(*[4]float32)(d) = *(*[4]float32)(r)
+		d[4], d[5], d[6] = r[4], r[5], r[6]
 	}
 }
 
@@ -125,7 +120,7 @@ func packTiles(xp, x []float32, kk, hw int) {
 func (k *Pointwise) forwardCV(part, lo, hi int) {
 	g, hw, kk := k.g, k.p, k.kk
 	npan := k.mg / cvPanel
-	tiles := ceilDiv(hw, cvTile)
+	tiles := hw / cvTile
 	xp := k.cvBuf(part)
 	for it := lo; it < hi; it++ {
 		n, gi := it/g.G, it%g.G
@@ -144,7 +139,7 @@ func (k *Pointwise) forwardCV(part, lo, hi int) {
 					nw := k.cvW[(ch0+cvPanel)*kk:]
 					pf = nw[t*cvPanel*kk/4 : (t+1)*cvPanel*kk/4]
 				}
-				asm.Sgemm32x7T(kk, xp[t*cvStride(kk):], cvTile, wt, bias, y[t*cvTile:], hw, min(cvTile, hw-t*cvTile), pf)
+				asm.Sgemm32x7T(kk, xp[t*cvStride(kk):], cvTile, wt, bias, y[t*cvTile:], hw, cvTile, pf)
 			}
 		}
 	}
