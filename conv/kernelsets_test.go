@@ -55,20 +55,15 @@ func TestKernelSetsBitIdentical(t *testing.T) {
 					gemv = kernel.PointwiseGEMV(gc)
 				}
 			}
-			consts := []bool{false}
-			if a.name == "PW4" {
-				consts = append(consts, true) // the channel-vectorised pointwise forward
+			configs := []Options{{Threads: 1}, {Threads: 2}}
+			if a.name == "PW4" { // the channel-vectorised pointwise forward
+				configs = append(configs, Options{Threads: 1, ConstantWeights: true}, Options{Threads: 2, ConstantWeights: true})
 			}
-			for _, tc := range [][2]int{{1, 0}, {2, 0}, {1, 1}, {2, 1}} {
-				threads := tc[0]
-				if tc[1] >= len(consts) {
-					continue
-				}
-				constW := consts[tc[1]]
+			for _, opts := range configs {
 				run := func(use512 bool) (y, dx *tensor.Tensor, grads []*tensor.Tensor) {
 					prev, prev512 := asm.SetUseAsm(true), asm.SetUseAVX512(use512)
 					defer func() { asm.SetUseAsm(prev); asm.SetUseAVX512(prev512) }()
-					p, err := NewPlan(a.op, in, Options{Threads: threads, ConstantWeights: constW})
+					p, err := NewPlan(a.op, in, opts)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -86,7 +81,7 @@ func TestKernelSetsBitIdentical(t *testing.T) {
 				}
 				y5, dx5, g5 := run(true)
 				y2, dx2, g2 := run(false)
-				what := fmt.Sprintf("%s batch %d threads %d constant weights %v", a.name, batch, threads, constW)
+				what := fmt.Sprintf("%s batch %d threads %d constant weights %v", a.name, batch, opts.Threads, opts.ConstantWeights)
 				if !gemv {
 					sameBitsT(t, what+" y", y5.Data, y2.Data)
 				}

@@ -117,9 +117,10 @@ func (o Options) forced() (Algorithm, string) {
 }
 
 // choose is the planner: a pure function of the geometry (geom.Conv,
-// geom.Chan or geom.Shuffle) and the thread count, returning the
-// algorithm and why.
-func choose(g any, threads int) (Algorithm, string) {
+// geom.Chan or geom.Shuffle), the thread count and whether the weights
+// are constant (Options.ConstantWeights; it changes how some kernels run,
+// so the reason, not the algorithm), returning the algorithm and why.
+func choose(g any, threads int, constW bool) (Algorithm, string) {
 	switch g := g.(type) {
 	case geom.Conv:
 		if g.G == g.C {
@@ -145,12 +146,17 @@ func choose(g any, threads int) (Algorithm, string) {
 				return AlgoPointwise, fmt.Sprintf("1×1 on a 1×1 map (a linear layer), batch %d: one dot product of %d weights per output straight from the weight rows (GEMV, no packing), threads over output channels",
 					g.N, g.C)
 			}
-			if g.G == 1 {
-				return AlgoPointwise, fmt.Sprintf("1×1 stride 1 unpadded: GEMM per image on NCHW (M=%d K=%d N=%d), threads over %s",
-					g.M, g.C, g.H*g.W, split)
+			cv := ""
+			if constW && kernel.PointwiseChannelVectorised(g, threads) {
+				cv = fmt.Sprintf("; with constant weights the forward vectorises over output channels instead: tiles of 32 channels × 7 positions (%d positions fill no whole 16-wide vectors), X copied into tiles per image, the bias in the accumulators",
+					g.H*g.W)
 			}
-			return AlgoGroupPointwise, fmt.Sprintf("grouped 1×1 (groups %d): GEMM per image and group (M=%d K=%d N=%d), threads over %s",
-				g.G, g.MG(), g.CG(), g.H*g.W, split)
+			if g.G == 1 {
+				return AlgoPointwise, fmt.Sprintf("1×1 stride 1 unpadded: GEMM per image on NCHW (M=%d K=%d N=%d), threads over %s%s",
+					g.M, g.C, g.H*g.W, split, cv)
+			}
+			return AlgoGroupPointwise, fmt.Sprintf("grouped 1×1 (groups %d): GEMM per image and group (M=%d K=%d N=%d), threads over %s%s",
+				g.G, g.MG(), g.CG(), g.H*g.W, split, cv)
 		}
 		if winograd(g) {
 			dx := "im2col"
@@ -297,12 +303,7 @@ func Explain(op Op, in []int, opt Options) (Algorithm, string, error) {
 		}
 		return a, why, nil
 	}
-	a, why := choose(g, opt.threads())
-	if gc, ok := g.(geom.Conv); ok && opt.ConstantWeights && (a == AlgoPointwise || a == AlgoGroupPointwise) &&
-		kernel.PointwiseChannelVectorised(gc, opt.threads()) {
-		why += fmt.Sprintf("; with constant weights the forward vectorises over output channels instead: tiles of 32 channels × 7 positions (%d positions fill no whole 16-wide vectors), X copied into tiles per image, the bias in the accumulators",
-			gc.H*gc.W)
-	}
+	a, why := choose(g, opt.threads(), opt.ConstantWeights)
 	return a, why, nil
 }
 

@@ -55,7 +55,7 @@ func TestChoose(t *testing.T) {
 	} {
 		g := mustGeometry(t, c.op, c.in...)
 		for _, threads := range []int{1, 2, 8} {
-			got, reason := choose(g, threads)
+			got, reason := choose(g, threads, false)
 			if got != c.want {
 				t.Errorf("choose(%v on %v, %d threads) = %s (%s), want %s", c.op, c.in, threads, got, reason, c.want)
 			}
@@ -69,7 +69,7 @@ func TestChoose(t *testing.T) {
 	}
 	// A spatial channel-wise kernel smaller than the map has no fast path.
 	g := geom.Chan{N: 1, C: 4, H: 3, W: 3, F: 1, DC: 2, SC: 1, KH: 2, KW: 2, D: 3, OH: 2, OW: 2}
-	if a, _ := choose(g, 1); a != AlgoReference {
+	if a, _ := choose(g, 1, false); a != AlgoReference {
 		t.Errorf("choose(%+v) = %s, want reference", g, a)
 	}
 }

@@ -6,32 +6,12 @@
 // Channel-wise convolution kernels: weighted sums and dot products of whole
 // planes, vectorised along the plane. Strides arrive in bytes.
 
-// chanMask<>: eight all-ones lanes then eight zero lanes; the mask enabling
-// the first k lanes is the 32 bytes at chanMask<>+4·(8−k).
-DATA chanMask<>+0(SB)/4, $0xffffffff
-DATA chanMask<>+4(SB)/4, $0xffffffff
-DATA chanMask<>+8(SB)/4, $0xffffffff
-DATA chanMask<>+12(SB)/4, $0xffffffff
-DATA chanMask<>+16(SB)/4, $0xffffffff
-DATA chanMask<>+20(SB)/4, $0xffffffff
-DATA chanMask<>+24(SB)/4, $0xffffffff
-DATA chanMask<>+28(SB)/4, $0xffffffff
-DATA chanMask<>+32(SB)/4, $0
-DATA chanMask<>+36(SB)/4, $0
-DATA chanMask<>+40(SB)/4, $0
-DATA chanMask<>+44(SB)/4, $0
-DATA chanMask<>+48(SB)/4, $0
-DATA chanMask<>+52(SB)/4, $0
-DATA chanMask<>+56(SB)/4, $0
-DATA chanMask<>+60(SB)/4, $0
-GLOBL chanMask<>(SB), RODATA|NOPTR, $64
-
 // CMASK(CNT, MASK, T1, T2): MASK = first CNT lanes enabled (0 < CNT < 8);
 // clobbers the registers T1 and T2.
 #define CMASK(CNT, MASK, T1, T2) \
 	MOVQ    $8, T1;                \
 	SUBQ    CNT, T1;               \
-	LEAQ    chanMask<>(SB), T2;    \
+	LEAQ    ·laneMask8(SB), T2;    \
 	VMOVDQU (T2)(T1*4), MASK
 
 // ===========================================================================

@@ -23,28 +23,6 @@
 // changes (DW3's 14×14 planes: one 16-lane vector per row of the flat
 // layout instead of two 8-lane ones).
 
-// ·laneMask16: the 16-bit lane masks (1 << c) − 1 for c = 0 … 16 (a K
-// mask enabling the first c of 16 lanes is KMOVW ·laneMask16+2c); shared
-// with chan512_amd64.s and wino512_amd64.s.
-DATA ·laneMask16+0(SB)/2, $0x0000
-DATA ·laneMask16+2(SB)/2, $0x0001
-DATA ·laneMask16+4(SB)/2, $0x0003
-DATA ·laneMask16+6(SB)/2, $0x0007
-DATA ·laneMask16+8(SB)/2, $0x000f
-DATA ·laneMask16+10(SB)/2, $0x001f
-DATA ·laneMask16+12(SB)/2, $0x003f
-DATA ·laneMask16+14(SB)/2, $0x007f
-DATA ·laneMask16+16(SB)/2, $0x00ff
-DATA ·laneMask16+18(SB)/2, $0x01ff
-DATA ·laneMask16+20(SB)/2, $0x03ff
-DATA ·laneMask16+22(SB)/2, $0x07ff
-DATA ·laneMask16+24(SB)/2, $0x0fff
-DATA ·laneMask16+26(SB)/2, $0x1fff
-DATA ·laneMask16+28(SB)/2, $0x3fff
-DATA ·laneMask16+30(SB)/2, $0x7fff
-DATA ·laneMask16+32(SB)/2, $0xffff
-GLOBL ·laneMask16(SB), RODATA|NOPTR, $34
-
 #define XP    SI  // &x0[r][i]: current column of the window's first row
 #define X0R   R12 // &x0[r][0]
 #define D1    BX  // &x1 − &x0 (bytes)

@@ -7,26 +7,6 @@
 // bytes; row a of the 3×3 window is addressed as base + a·(row stride), so
 // that one pointer walks along the row for all three input rows.
 
-// dwMask<>: eight all-ones lanes then eight zero lanes. The 8-lane mask that
-// enables the first k lanes is the 32 bytes starting at dwMask<>+4·(8−k).
-DATA dwMask<>+0(SB)/4, $0xffffffff
-DATA dwMask<>+4(SB)/4, $0xffffffff
-DATA dwMask<>+8(SB)/4, $0xffffffff
-DATA dwMask<>+12(SB)/4, $0xffffffff
-DATA dwMask<>+16(SB)/4, $0xffffffff
-DATA dwMask<>+20(SB)/4, $0xffffffff
-DATA dwMask<>+24(SB)/4, $0xffffffff
-DATA dwMask<>+28(SB)/4, $0xffffffff
-DATA dwMask<>+32(SB)/4, $0
-DATA dwMask<>+36(SB)/4, $0
-DATA dwMask<>+40(SB)/4, $0
-DATA dwMask<>+44(SB)/4, $0
-DATA dwMask<>+48(SB)/4, $0
-DATA dwMask<>+52(SB)/4, $0
-DATA dwMask<>+56(SB)/4, $0
-DATA dwMask<>+60(SB)/4, $0
-GLOBL dwMask<>(SB), RODATA|NOPTR, $64
-
 // Registers shared by the kernels.
 #define XP   SI  // &x0[r][i]: current column of the window's first row
 #define X0R  R12 // &x0[r][0]: start of the window's first row
@@ -41,7 +21,7 @@ GLOBL dwMask<>(SB), RODATA|NOPTR, $64
 #define NN   R10 // outputs per row (vector part of the padded kernels)
 #define CNT  R11 // outputs left in the current row
 #define TMP  R14
-#define MTAB AX  // &dwMask<>
+#define MTAB AX  // &·laneMask8
 #define FLAGS CX // bit 0 acc, bit 1 left pad, bit 2 right pad
 
 #define W0 Y0 // broadcast w[0] … w[8]
@@ -138,7 +118,7 @@ TEXT ·dw3x3s1AVX2(SB), NOSPLIT, $0-88
 	LOADW(TMP)
 	VBROADCASTSS bias+72(FP), BIAS
 	MOVQ         flags+80(FP), FLAGS
-	LEAQ         dwMask<>(SB), MTAB
+	LEAQ         ·laneMask8(SB), MTAB
 
 s1_row:
 	MOVQ  X0R, XP // XP = start of the window's first row
@@ -473,7 +453,7 @@ TEXT ·dw3x3s1GradAVX2(SB), NOSPLIT, $0-56
 	MOVQ rows+32(FP), ROWS
 	MOVQ n+40(FP), NN
 	MOVQ acc+48(FP), AP
-	LEAQ dwMask<>(SB), MTAB
+	LEAQ ·laneMask8(SB), MTAB
 	VXORPS G0, G0, G0
 	VXORPS G1, G1, G1
 	VXORPS G2, G2, G2
@@ -585,7 +565,7 @@ TEXT ·dw3x3s1GradPadAVX2(SB), NOSPLIT, $0-88
 	MOVQ   nv+56(FP), NN
 	MOVQ   acc+64(FP), GP_AP
 	MOVQ   flags+80(FP), FLAGS
-	LEAQ   dwMask<>(SB), MTAB
+	LEAQ   ·laneMask8(SB), MTAB
 	VXORPS G0, G0, G0
 	VXORPS G1, G1, G1
 	VXORPS G2, G2, G2

@@ -5,9 +5,9 @@
 // The channel-vectorised GEMM tile (Sgemm32x7T): 32 rows of C (output
 // channels, two ZMM of 16 lanes) by up to 7 columns (positions of the
 // output plane), each row's 7 sums in the lanes of 7 ZMM accumulators per
-// 16 rows. The k loop broadcasts the 7 values of X's row p (read in place,
-// lda apart: no packing) against the two 16-channel vectors of the packed
-// weight panel. At the end the 8×16 blocks (7 columns and a zero one) are
+// 16 rows. The k loop broadcasts the 7 values of step p (lda apart; the
+// pointwise forward hands it X copied into tiles of 7 positions) against
+// the two 16-channel vectors of the packed weight panel. At the end the 8×16 blocks (7 columns and a zero one) are
 // transposed in registers and each C row gets its r columns by one masked
 // store.
 
@@ -18,44 +18,40 @@
 #define CPTR DX // current C row
 #define LDC  R9 // ldc * 4
 #define TMP  R10
+#define PF   R11 // next line to prefetch
+#define PFN  R12 // lines left to prefetch
 
 #define BV0 Z30
 #define BV1 Z31
 #define AV0 Z28
 #define AV1 Z29
 
-// FMA7X2(AOFF): one k step, X values at APTR+AOFF (and on), the weight
-// vectors in BV0, BV1.
-#define FMA7X2(AOFF) \
-	VBROADCASTSS AOFF(APTR), AV0;      \
-	VFMADD231PS  BV0, AV0, Z0;         \
-	VFMADD231PS  BV1, AV0, Z7;         \
-	VBROADCASTSS AOFF+4(APTR), AV1;    \
-	VFMADD231PS  BV0, AV1, Z1;         \
-	VFMADD231PS  BV1, AV1, Z8;         \
-	VBROADCASTSS AOFF+8(APTR), AV0;    \
-	VFMADD231PS  BV0, AV0, Z2;         \
-	VFMADD231PS  BV1, AV0, Z9;         \
-	VBROADCASTSS AOFF+12(APTR), AV1;   \
-	VFMADD231PS  BV0, AV1, Z3;         \
-	VFMADD231PS  BV1, AV1, Z10;        \
-	VBROADCASTSS AOFF+16(APTR), AV0;   \
-	VFMADD231PS  BV0, AV0, Z4;         \
-	VFMADD231PS  BV1, AV0, Z11;        \
-	VBROADCASTSS AOFF+20(APTR), AV1;   \
-	VFMADD231PS  BV0, AV1, Z5;         \
-	VFMADD231PS  BV1, AV1, Z12;        \
-	VBROADCASTSS AOFF+24(APTR), AV0;   \
-	VFMADD231PS  BV0, AV0, Z6;         \
-	VFMADD231PS  BV1, AV0, Z13
+// ROW2(OFF, AV, C, D): position OFF/4 of the k step at APTR, broadcast
+// into AV, times the two weight vectors into its chains C (channels 0–15)
+// and D (16–31).
+#define ROW2(OFF, AV, C, D) \
+	VBROADCASTSS OFF(APTR), AV; \
+	VFMADD231PS  BV0, AV, C;    \
+	VFMADD231PS  BV1, AV, D
+
+// FMA7X2: one k step, the 7 positions at APTR, the weight vectors in BV0
+// and BV1.
+#define FMA7X2 \
+	ROW2(0, AV0, Z0, Z7);   \
+	ROW2(4, AV1, Z1, Z8);   \
+	ROW2(8, AV0, Z2, Z9);   \
+	ROW2(12, AV1, Z3, Z10); \
+	ROW2(16, AV0, Z4, Z11); \
+	ROW2(20, AV1, Z5, Z12); \
+	ROW2(24, AV0, Z6, Z13)
 
 // TRANSPOSE8(R0, …, R7): R0–R7 hold rows 0–7 of an 8×16 block (row i,
 // column j in lane j of Ri); afterwards W0–W7 (Z20–Z27) hold its columns:
 // Wm lanes 0–7 column m, lanes 8–15 column 4+m; Wm+4 columns 8+m and
-// 12+m (m < 4). Uses Z14–Z19 and AV0/AV1/BV0/BV1 as scratch.
+// 12+m (m < 4). Uses Z14–Z19, AV0 and AV1 as scratch.
 #define TRANSPOSE8(R0, R1, R2, R3, R4, R5, R6, R7) \
-	VUNPCKLPS  R1, R0, Z14; \
-	VUNPCKHPS  R1, R0, Z15; \
+	VUNPCKLPS  R1, R0, Z14;          \
+	VUNPCKHPS  R1, R0, Z15;          \
 	VUNPCKLPS  R3, R2, Z16;          \
 	VUNPCKHPS  R3, R2, Z17;          \
 	VUNPCKLPS  R5, R4, Z18;          \
@@ -95,7 +91,7 @@
 
 #define STHI(W) \
 	VEXTRACTF64X4 $1, W, Y14; \
-	VMOVUPS       Z14, K1, (CPTR); \
+	VMOVUPS       Z14, K1, (CPTR);  \
 	ADDQ          LDC, CPTR
 
 // STORE16: C rows CPTR … CPTR+15·ldc from W0–W7 (as TRANSPOSE8 leaves them).
@@ -146,25 +142,25 @@ t7_init:
 	VMOVAPS Z7, Z12
 	VMOVAPS Z7, Z13
 
-	MOVQ pf+64(FP), R11
-	MOVQ pfn+72(FP), R12
+	MOVQ pf+64(FP), PF
+	MOVQ pfn+72(FP), PFN
 
 t7_loop2:
 	CMPQ    KC, $2
 	JLT     t7_tail
-	TESTQ   R12, R12
-	JEQ     t7_nopf
-	PREFETCHT1 (R11)
-	ADDQ    $64, R11
-	DECQ    R12
+	TESTQ      PFN, PFN
+	JEQ        t7_nopf
+	PREFETCHT1 (PF)
+	ADDQ       $64, PF
+	DECQ       PFN
 t7_nopf:
 	VMOVUPS (BPTR), BV0
 	VMOVUPS 64(BPTR), BV1
-	FMA7X2(0)
+	FMA7X2
 	ADDQ    LDA, APTR
 	VMOVUPS 128(BPTR), BV0
 	VMOVUPS 192(BPTR), BV1
-	FMA7X2(0)
+	FMA7X2
 	ADDQ    LDA, APTR
 	ADDQ    $256, BPTR
 	SUBQ    $2, KC
@@ -175,7 +171,7 @@ t7_tail:
 	JEQ     t7_epi
 	VMOVUPS (BPTR), BV0
 	VMOVUPS 64(BPTR), BV1
-	FMA7X2(0)
+	FMA7X2
 
 t7_epi:
 	MOVQ   r+56(FP), TMP

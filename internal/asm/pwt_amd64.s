@@ -8,26 +8,6 @@
 // (seven YMM accumulators each), and each 8×8 block is transposed in
 // registers and stored with VMASKMOVPS.
 
-// pwtMask<>: eight all-ones lanes then eight zero lanes; the mask enabling
-// the first r lanes is the 32 bytes at pwtMask<>+4·(8−r).
-DATA pwtMask<>+0(SB)/4, $0xffffffff
-DATA pwtMask<>+4(SB)/4, $0xffffffff
-DATA pwtMask<>+8(SB)/4, $0xffffffff
-DATA pwtMask<>+12(SB)/4, $0xffffffff
-DATA pwtMask<>+16(SB)/4, $0xffffffff
-DATA pwtMask<>+20(SB)/4, $0xffffffff
-DATA pwtMask<>+24(SB)/4, $0xffffffff
-DATA pwtMask<>+28(SB)/4, $0xffffffff
-DATA pwtMask<>+32(SB)/4, $0
-DATA pwtMask<>+36(SB)/4, $0
-DATA pwtMask<>+40(SB)/4, $0
-DATA pwtMask<>+44(SB)/4, $0
-DATA pwtMask<>+48(SB)/4, $0
-DATA pwtMask<>+52(SB)/4, $0
-DATA pwtMask<>+56(SB)/4, $0
-DATA pwtMask<>+60(SB)/4, $0
-GLOBL pwtMask<>(SB), RODATA|NOPTR, $64
-
 #define KC   CX  // remaining k steps
 #define APTR SI  // &a[p*lda]
 #define BPTR DI  // &b[p*32 + 8h]
@@ -38,10 +18,17 @@ GLOBL pwtMask<>(SB), RODATA|NOPTR, $64
 #define MPTR R12 // &the store mask
 #define H    R13 // 32·h: byte offset of the pass's 8 channels
 
-// FMA7(AOFF, R): row R of the 7 accumulators += Y8 · a[AOFF bytes on].
+// FMA7(AOFF, B, R): accumulator R += Y8 · a[AOFF bytes on] (broadcast
+// into B).
 #define FMA7(AOFF, B, R) \
 	VBROADCASTSS AOFF(APTR), B; \
 	VFMADD231PS  Y8, B, R
+
+// STCOL(Y): the C row at CPTR gets the first r lanes of Y (mask Y15), then
+// CPTR moves on one row.
+#define STCOL(Y) \
+	VMASKMOVPS Y, Y15, (CPTR); \
+	ADDQ       LDC, CPTR
 
 // ===========================================================================
 // func sgemm32x7TAVX2(k int, a *float32, lda int, b, bias, c *float32, ldc, r int)
@@ -56,7 +43,7 @@ TEXT ·sgemm32x7TAVX2(SB), NOSPLIT, $0-64
 	SHLQ $2, LDC
 	MOVQ $8, TMP
 	SUBQ r+56(FP), TMP
-	LEAQ pwtMask<>(SB), MPTR
+	LEAQ ·laneMask8(SB), MPTR
 	LEAQ (MPTR)(TMP*4), MPTR
 	XORQ H, H
 
@@ -124,22 +111,14 @@ t7a_loop:
 	VPERM2F128 $0x31, Y6, Y2, Y14 // column 6
 	VPERM2F128 $0x31, Y7, Y3, Y0  // column 7
 	VMOVDQU    (MPTR), Y15
-	VMASKMOVPS Y8, Y15, (CPTR)
-	ADDQ       LDC, CPTR
-	VMASKMOVPS Y9, Y15, (CPTR)
-	ADDQ       LDC, CPTR
-	VMASKMOVPS Y10, Y15, (CPTR)
-	ADDQ       LDC, CPTR
-	VMASKMOVPS Y11, Y15, (CPTR)
-	ADDQ       LDC, CPTR
-	VMASKMOVPS Y12, Y15, (CPTR)
-	ADDQ       LDC, CPTR
-	VMASKMOVPS Y13, Y15, (CPTR)
-	ADDQ       LDC, CPTR
-	VMASKMOVPS Y14, Y15, (CPTR)
-	ADDQ       LDC, CPTR
-	VMASKMOVPS Y0, Y15, (CPTR)
-	ADDQ       LDC, CPTR
+	STCOL(Y8)
+	STCOL(Y9)
+	STCOL(Y10)
+	STCOL(Y11)
+	STCOL(Y12)
+	STCOL(Y13)
+	STCOL(Y14)
+	STCOL(Y0)
 
 	ADDQ $32, H
 	CMPQ H, $128

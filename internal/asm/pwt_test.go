@@ -29,13 +29,13 @@ func TestSgemm32x7T(t *testing.T) {
 		for rr := 1; rr <= 7; rr++ {
 			for _, withBias := range []bool{false, true} {
 				lda, ldc := 11, rr+3
-				a := randVec(r, (k-1)*lda+7)
-				b := randVec(r, 32*k)
+				a := randSlice(r, (k-1)*lda+7)
+				b := randSlice(r, 32*k)
 				var bias []float32
 				if withBias {
-					bias = randVec(r, 32)
+					bias = randSlice(r, 32)
 				}
-				pf := randVec(r, 1000)
+				pf := randSlice(r, 1000) // prefetched: 0, 100 or 200 floats (k%3), never read
 				const guard = -7.5
 				var first []float32
 				for _, s := range sets {
@@ -46,7 +46,6 @@ func TestSgemm32x7T(t *testing.T) {
 						c[i] = guard
 					}
 					Sgemm32x7T(k, a, lda, b, bias, c, ldc, rr, pf[:k%3*100])
-					what := func() string { return s.name }
 					for i := range 32 {
 						for j := range ldc {
 							o := i*ldc + j
@@ -55,7 +54,7 @@ func TestSgemm32x7T(t *testing.T) {
 							}
 							if j >= rr {
 								if c[o] != guard {
-									t.Fatalf("%s k=%d r=%d: guard at row %d col %d overwritten: %v", what(), k, rr, i, j, c[o])
+									t.Fatalf("%s k=%d r=%d: guard at row %d col %d overwritten: %v", s.name, k, rr, i, j, c[o])
 								}
 								continue
 							}
@@ -70,7 +69,7 @@ func TestSgemm32x7T(t *testing.T) {
 							}
 							// k+1 roundings of partial sums of magnitude ≤ mag
 							if d := math.Abs(float64(c[o]) - sum); d > float64(k+2)*mag*0x1p-24 {
-								t.Fatalf("%s k=%d r=%d bias=%v: c[%d][%d] = %v, want %v", what(), k, rr, withBias, i, j, c[o], sum)
+								t.Fatalf("%s k=%d r=%d bias=%v: c[%d][%d] = %v, want %v", s.name, k, rr, withBias, i, j, c[o], sum)
 							}
 						}
 					}
@@ -107,12 +106,4 @@ func TestSgemm32x7TPanics(t *testing.T) {
 	} {
 		mustPanic(t, name, f)
 	}
-}
-
-func randVec(r *rand.Rand, n int) []float32 {
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = float32(r.NormFloat64())
-	}
-	return v
 }

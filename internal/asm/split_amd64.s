@@ -196,26 +196,6 @@ TEXT merge4<>(SB), NOSPLIT, $0
 	ADDQ      $16, DX
 	RET
 
-// Lane masks for copyRowsAVX2: 8 all-ones lanes then 8 zero lanes; the 8
-// lanes starting at lane 8 − n select the first n lanes.
-DATA copyMask<>+0(SB)/4, $0xffffffff
-DATA copyMask<>+4(SB)/4, $0xffffffff
-DATA copyMask<>+8(SB)/4, $0xffffffff
-DATA copyMask<>+12(SB)/4, $0xffffffff
-DATA copyMask<>+16(SB)/4, $0xffffffff
-DATA copyMask<>+20(SB)/4, $0xffffffff
-DATA copyMask<>+24(SB)/4, $0xffffffff
-DATA copyMask<>+28(SB)/4, $0xffffffff
-DATA copyMask<>+32(SB)/4, $0
-DATA copyMask<>+36(SB)/4, $0
-DATA copyMask<>+40(SB)/4, $0
-DATA copyMask<>+44(SB)/4, $0
-DATA copyMask<>+48(SB)/4, $0
-DATA copyMask<>+52(SB)/4, $0
-DATA copyMask<>+56(SB)/4, $0
-DATA copyMask<>+60(SB)/4, $0
-GLOBL copyMask<>(SB), RODATA|NOPTR, $64
-
 // func copyRowsAVX2(dst, src *float32, rows, n, stride, plain int)
 //
 //	for r < rows: dst[r·n : (r+1)·n] = src[r·stride : r·stride + n]   (n ≥ 1)
@@ -236,7 +216,7 @@ TEXT ·copyRowsAVX2(SB), NOSPLIT, $0-48
 	SHLQ $2, DX                   // stride in bytes
 	CMPQ CX, $8
 	JGE  rows_loop
-	LEAQ copyMask<>(SB), R11      // n < 8: mask of the first n lanes
+	LEAQ ·laneMask8(SB), R11      // n < 8: mask of the first n lanes
 	MOVQ $8, R12
 	SUBQ CX, R12
 	VMOVDQU (R11)(R12*4), Y1
@@ -313,7 +293,7 @@ TEXT ·addRowsAVX2(SB), NOSPLIT, $0-56
 	SHLQ $2, R14                  // sstride in bytes
 	MOVQ CX, R12
 	ANDQ $7, R12                  // rem
-	LEAQ copyMask<>(SB), R11
+	LEAQ ·laneMask8(SB), R11
 	MOVQ $8, AX
 	SUBQ R12, AX
 	VMOVDQU (R11)(AX*4), Y1       // the first rem lanes

@@ -31,12 +31,13 @@ const (
 
 // cvMinDepth is the shortest reduction (C/G) the mode is used for. Each
 // tile ends with a transposition of its 14 accumulators and 32 masked
-// stores (about a hundred instructions), amortised over 7 cycles per input
+// stores (about 150 instructions), amortised over 7 cycles per input
 // channel, and X is copied into tiles once per image. Measured against the
-// position-vectorised GEMM (benchstat, alternating runs): PW4 (1024
-// channels, 7×7) at batch 8 on one thread −3.0 % (p=0.000, 8 rounds);
-// PW3 (512 channels, 14×14) at batch 8 slower in all 5 rounds (+2…8 %),
-// so the bound sits between the two.
+// position-vectorised GEMM (alternating runs of BenchmarkAnchors): PW4
+// (1024 channels, 7×7) at batch 8 on one thread −3.0 % (benchstat,
+// p=0.000, 8 rounds); PW3 (512 channels, 14×14) at batch 8 on one thread
+// slower in all 5 rounds (+2.6 … +8.5 %), so the bound sits between the
+// two.
 const cvMinDepth = 1024
 
 // PointwiseChannelVectorised reports whether the forward pass of the
@@ -114,13 +115,15 @@ func packTiles(xp, x []float32, kk, hw int) {
 //
 // Each kernel call can prefetch kk/2 lines into L2 (asm.Sgemm32x7T's pf):
 // the first four tiles of a panel fetch a quarter each of the next panel's
-// weights. (Fetching the next image's X with the other tiles, for
-// packTiles, measured no different: PW4 at batch 8 −2.98 against −2.87 %
-// of the position-vectorised GEMM, benchstat 8 rounds.)
+// weights. Measured only in a kernel benchmark of PW4's shape at batch 8
+// (X read in place, 6 alternating rounds, no benchstat): median 4.55
+// against 4.66 ms without. Fetching the next image's X with the other
+// tiles, for packTiles, measured no different: PW4 at batch 8 −2.98
+// against −2.87 % of the position-vectorised GEMM (benchstat, 8 rounds).
 func (k *Pointwise) forwardCV(part, lo, hi int) {
 	g, hw, kk := k.g, k.p, k.kk
 	npan := k.mg / cvPanel
-	tiles := hw / cvTile
+	tiles, stride := hw/cvTile, cvStride(kk)
 	xp := k.cvBuf(part)
 	for it := lo; it < hi; it++ {
 		n, gi := it/g.G, it%g.G
@@ -133,13 +136,16 @@ func (k *Pointwise) forwardCV(part, lo, hi int) {
 				bias = k.b[ch0 : ch0+cvPanel]
 			}
 			y := k.y[(n*g.M+ch0)*hw:]
+			var next []float32 // the next panel's weights, prefetched
+			if q+1 < npan {
+				next = k.cvW[(ch0+cvPanel)*kk : (ch0+2*cvPanel)*kk]
+			}
 			for t := range tiles {
 				var pf []float32
-				if t < 4 && q+1 < npan {
-					nw := k.cvW[(ch0+cvPanel)*kk:]
-					pf = nw[t*cvPanel*kk/4 : (t+1)*cvPanel*kk/4]
+				if t < 4 && next != nil {
+					pf = next[t*len(next)/4 : (t+1)*len(next)/4]
 				}
-				asm.Sgemm32x7T(kk, xp[t*cvStride(kk):], cvTile, wt, bias, y[t*cvTile:], hw, cvTile, pf)
+				asm.Sgemm32x7T(kk, xp[t*stride:], cvTile, wt, bias, y[t*cvTile:], hw, cvTile, pf)
 			}
 		}
 	}
